@@ -1,0 +1,201 @@
+"""Every lesson of the course, in course order: id, title, source, aliases, target.
+
+This is metadata only. A lesson is *ready* when its lesson script exists (and its
+experiment module, if it names one); otherwise it is *planned* and still listed,
+so the course's shape is visible before every lesson is built.
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib.util
+import operator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from torchdojo.errors import DojoError
+
+PARTS = {
+    1: "Part I: Foundations",
+    2: "Part II: Images",
+    3: "Part III: Sequences",
+    4: "Part IV: Reinforcement learning",
+}
+
+_OPS = {">=": operator.ge, "<=": operator.le, "==": operator.eq, "<": operator.lt, ">": operator.gt}
+
+
+@dataclass(frozen=True)
+class Target:
+    """A measurable goal: `metric op value`, e.g. test_acc >= 0.98."""
+
+    metric: str
+    op: str
+    value: float
+
+    def met(self, metrics: dict[str, float]) -> bool:
+        """True when the metric is present and satisfies the goal."""
+        return self.metric in metrics and _OPS[self.op](metrics[self.metric], self.value)
+
+    def __str__(self) -> str:
+        return f"{self.metric} {self.op} {self.value:g}"
+
+
+@dataclass(frozen=True)
+class Check:
+    """One full run of `dojo verify`: config overrides, and the targets it must reach.
+
+    `dataset` names the data the targets are defined on (e.g. "mnist"); when the run
+    had to use something else (the offline MNIST sample), the result is reported,
+    labelled, but the target is marked not applicable rather than passed or failed.
+    """
+
+    targets: tuple[Target, ...]
+    overrides: dict = field(default_factory=dict)
+    dataset: str | None = None
+
+    @property
+    def label(self) -> str:
+        return ", ".join(f"{k}={v}" for k, v in self.overrides.items()) or "default"
+
+
+@dataclass(frozen=True)
+class Lesson:
+    id: str
+    title: str
+    part: int
+    source: str
+    target: str
+    aliases: tuple[str, ...] = ()
+    experiment: str | None = None  # module under torchdojo.experiments
+    checks: tuple[Check, ...] = ()
+
+    @property
+    def module(self) -> str | None:
+        return f"torchdojo.experiments.{self.experiment}" if self.experiment else None
+
+    @property
+    def lesson_path(self) -> Path | None:
+        """The lesson script, from the installed package or the source tree."""
+        for root in lessons_dirs():
+            path = root / f"{self.id}.py"
+            if path.exists():
+                return path
+        return None
+
+    @property
+    def status(self) -> str:
+        has_experiment = self.module is None or importlib.util.find_spec(self.module) is not None
+        return "ready" if has_experiment and self.lesson_path is not None else "planned"
+
+
+def lessons_dirs() -> list[Path]:
+    """Where lesson scripts live: inside the wheel, or `lessons/` of a source checkout."""
+    here = Path(__file__).resolve().parent
+    return [p for p in (here / "lessons", here.parents[1] / "lessons") if p.is_dir()]
+
+
+def _t(metric: str, op: str, value: float) -> Target:
+    return Target(metric, op, value)
+
+
+def _aliases(*numbers: int | str) -> tuple[str, ...]:
+    return tuple(str(n) for n in numbers)
+
+
+LESSONS: tuple[Lesson, ...] = (
+    # Part I: Foundations
+    Lesson("tensors", "Tensors", 1, "110, 002, 004", "runs",
+           _aliases(110), "tensors", (Check((_t("checks_failed", "==", 0),)),)),
+    Lesson("autograd", "Autograd", 1, "002", "grads match hand-derived ones",
+           (), "autograd", (Check((_t("max_abs_diff", "<=", 1e-6),)),)),
+    Lesson("affine", "A layer of neurons is an affine transform", 1, "210",
+           "exact match with nn.Linear", _aliases(210), "affine",
+           (Check((_t("max_abs_diff", "==", 0.0),)),)),
+    Lesson("classify", "From a layer to a classifier", 1, "310, 350, 380, 410",
+           "problem 1 >= 99 % acc", _aliases(310, 350, 380, 410), "classify",
+           (Check((_t("problem1_acc", ">=", 0.99),)),)),
+    Lesson("losses", "Losses", 1, "430, 450, 480, 002", "match torch to 1e-6",
+           _aliases(430, 450, 480), "losses", (Check((_t("max_abs_diff", "<=", 1e-6),)),)),
+    Lesson("descent", "Gradient descent", 1, "510, 530, 550, 002", "x -> 0, C -> 3",
+           _aliases(510, 530, 550), "descent",
+           (Check((_t("final_abs_x", "<=", 1e-3), _t("final_abs_c_minus_3", "<=", 1e-3))),)),
+    Lesson("xor", "XOR and the multi-layer network", 1, "610-695",
+           "single layer <= 75 %; MLP 100 %", _aliases(610, 630, 650, 670, 680, 690, 695), "xor",
+           (Check((_t("single_layer_acc", "<=", 0.75), _t("mlp_acc", ">=", 1.0))),)),
+    Lesson("backprop", "Backpropagation by hand", 1, "710-750",
+           "max abs diff <= 1e-6 (float64)", _aliases(710, 720, 730, 740, 750), "backprop",
+           (Check((_t("max_abs_diff", "<=", 1e-6),)),)),
+    Lesson("spiral", "A toy spiral, linear vs 2-layer", 1, "002",
+           "linear ~ 50 %, 2-layer >= 98 % train acc", (), "spiral",
+           (Check((_t("linear_acc", "<=", 0.60), _t("mlp_acc", ">=", 0.98))),)),
+    Lesson("workflow", "The PyTorch workflow end to end", 1, "003",
+           "reloaded model gives identical predictions", (), "workflow",
+           (Check((_t("reload_max_abs_diff", "==", 0.0),)),)),
+    # Part II: Images
+    Lesson("mnist-data", "Fetching MNIST", 2, "810, 004", "loads, verified",
+           _aliases(810), "mnist_data", (Check((_t("verified", "==", 1),)),)),
+    Lesson("mnist-linear", "One layer on MNIST", 2, "830", "MNIST >= 92 %",
+           _aliases(830), "mnist_linear",
+           (Check((_t("test_acc", ">=", 0.92),), {"dataset": "mnist"}, "mnist"),)),
+    Lesson("mnist-mlp", "Your first neural network", 2, "850, 000 (tutorial 1)",
+           "MNIST >= 98 %; Fashion-MNIST >= 89 %", _aliases(850), "mnist_mlp",
+           (Check((_t("test_acc", ">=", 0.98),), {"dataset": "mnist"}, "mnist"),
+            Check((_t("test_acc", ">=", 0.89),), {"dataset": "fashion-mnist"}, "fashion-mnist"))),
+    Lesson("mnist-deep", "Seven layers", 2, "870", "MNIST >= 98 %",
+           _aliases(870), "mnist_deep",
+           (Check((_t("test_acc", ">=", 0.98),), {"dataset": "mnist"}, "mnist"),)),
+    Lesson("lenet5", "Convolutional networks: LeNet-5", 2, "890, 004 (CNN)",
+           "MNIST >= 99 %; Fashion-MNIST >= 91 %", _aliases(890), "lenet5",
+           (Check((_t("test_acc", ">=", 0.99),), {"dataset": "mnist"}, "mnist"),
+            Check((_t("test_acc", ">=", 0.91),), {"dataset": "fashion-mnist"}, "fashion-mnist"))),
+    Lesson("vae", "Variational autoencoder", 2, "000 (tutorial 2)",
+           "test -ELBO <= 105 nats (latent 20, initial)", (), "vae",
+           (Check((_t("test_neg_elbo", "<=", 105.0),), {"dataset": "mnist"}, "mnist"),)),
+    Lesson("mnist-addition", "Two inputs, three outputs, three losses", 2, "000 (tutorial 2)",
+           "digit acc >= 98 %, sum acc >= 97 % (MNIST)", (), "mnist_addition",
+           (Check((_t("digit_acc", ">=", 0.98), _t("sum_acc", ">=", 0.97)),
+                  {"dataset": "mnist"}, "mnist"),)),
+    Lesson("gan", "Generative adversarial network", 2, "004 (GAN)",
+           "classifier-FID and recognisability (initial: >= 90 % recognised)", (), "gan",
+           (Check((_t("recognised", ">=", 0.90),)),)),
+    Lesson("diffusion", "Diffusion (DDPM)", 2, "004 (diffusion)", "as gan, better than gan",
+           (), "diffusion", (Check((_t("recognised", ">=", 0.90),)),)),
+    # Part III: Sequences
+    Lesson("sequences", "Data for sequence classification", 3, "910", "runs",
+           _aliases(910), "sequences", (Check((_t("checks_failed", "==", 0),)),)),
+    Lesson("rnn", "Recurrent networks", 3, "920, 004 (RNN)", ">= 95 %",
+           _aliases(920), "rnn", (Check((_t("test_acc", ">=", 0.95),)),)),
+    Lesson("lstm", "LSTM", 3, "004 (LSTM)",
+           "text: val loss below an RNN's; series: beats the naive last-value forecast",
+           (), "lstm", (Check((_t("lstm_minus_rnn_val_loss", "<", 0.0),
+                               _t("series_mse_ratio_to_naive", "<", 1.0))),)),
+    Lesson("seq2seq", "Encoder-decoder", 3, "980, 004 (encoder-decoder)", "exact match >= 95 %",
+           _aliases(980), "seq2seq", (Check((_t("exact_match", ">=", 0.95),)),)),
+    Lesson("attention", "Attention", 3, "004 (transformers)", "matches torch to 1e-5",
+           (), "attention", (Check((_t("max_abs_diff", "<=", 1e-5),)),)),
+    Lesson("transformer", "Transformers", 3, "004 (transformers)",
+           "seq2seq exact match >= 99 %; text val loss below the LSTM's", (), "transformer",
+           (Check((_t("exact_match", ">=", 0.99), _t("minus_lstm_val_loss", "<", 0.0))),)),
+    # Part IV: Reinforcement learning
+    Lesson("reinforce", "Policy gradients on CartPole", 4, "004 (RL)",
+           "mean return >= 475 over 100 episodes", (), "reinforce",
+           (Check((_t("eval_mean_return", ">=", 475.0),)),)),
+)
+
+
+def all_lessons() -> tuple[Lesson, ...]:
+    """Every lesson, in course order."""
+    return LESSONS
+
+
+def find(key: str) -> Lesson:
+    """The lesson whose id or alias is `key`; a DojoError with suggestions otherwise."""
+    key = key.strip().lower()
+    for lesson in LESSONS:
+        if key == lesson.id or key in lesson.aliases:
+            return lesson
+    names = [lesson.id for lesson in LESSONS] + [a for lesson in LESSONS for a in lesson.aliases]
+    close = difflib.get_close_matches(key, names, n=3, cutoff=0.5)
+    hint = f"; did you mean {' or '.join(close)}?" if close else "; `dojo list` shows them all"
+    raise DojoError(f"unknown lesson '{key}'{hint}")

@@ -1,0 +1,45 @@
+# The README's commands. Each target sets up what it needs in .venv itself.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+PIP    := $(BIN)/python -m pip install -q --disable-pip-version-check -c constraints.txt
+export PIP_NO_INPUT := 1
+
+.PHONY: demo test verify bench book book-check lint data clean
+
+# torch is installed first, pinned: an unpinned torch would pull a multi-GB CUDA build.
+$(VENV)/.base: pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) torch==2.13.0
+	$(PIP) -e .
+	touch $@
+
+$(VENV)/.dev: $(VENV)/.base
+	$(PIP) -e ".[dev,notebooks,rl]"
+	touch $@
+
+demo: $(VENV)/.base  ## set up and train the flagship lesson, then print its report's path
+	$(BIN)/dojo run mnist-mlp --out runs/demo-$$(date +%Y%m%d-%H%M%S)
+
+test: $(VENV)/.dev  ## set up with dev extras, lint, and run the whole test suite
+	$(BIN)/ruff check src tests lessons benchmarks
+	$(BIN)/pytest
+
+data:  ## the offline datasets from Debian's packages (needs root and apt)
+	@if [ ! -d /usr/share/datasets/fashion-mnist ] && command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+		apt-get update -q && apt-get install -y -q dataset-fashion-mnist wamerican fortunes; fi
+
+verify: $(VENV)/.dev data  ## full runs of every lesson against the curriculum targets
+	$(BIN)/dojo verify
+
+bench: $(VENV)/.dev  ## speed measurements, printed (never asserted)
+	$(BIN)/python benchmarks/run_all.py
+
+book: $(VENV)/.dev  ## notebooks and the static HTML course book
+	$(BIN)/dojo book
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check src tests lessons benchmarks
+
+clean:
+	rm -rf $(VENV) runs book build dist

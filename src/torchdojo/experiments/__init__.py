@@ -1,0 +1,1 @@
+"""One module per trainable experiment: a Config dataclass, QUICK overrides, run(config, ctx)."""

@@ -1,0 +1,161 @@
+"""Running an experiment by lesson id: config, run folder, seed, report. Used by CLI and lessons."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from torchdojo import config as configs
+from torchdojo import registry
+from torchdojo.errors import DojoError
+from torchdojo.experiments.base import Context, Result
+from torchdojo.train import report
+from torchdojo.train.device import environment, pick_device, seed_everything
+from torchdojo.train.runs import Run, default_run_dir
+
+QUICK_ENV = "DOJO_QUICK"  # lesson scripts run in quick mode when this is set (tests, book)
+
+
+def quick_mode() -> bool:
+    """True when lessons should run their few-second configs ($DOJO_QUICK=1)."""
+    return os.environ.get(QUICK_ENV, "") not in ("", "0", "false")
+
+
+def experiment_module(lesson: registry.Lesson) -> ModuleType:
+    """The lesson's experiment module, or a DojoError if it is not built yet."""
+    if lesson.module is None:
+        raise DojoError(f"lesson '{lesson.id}' has no experiment to run")
+    try:
+        return importlib.import_module(lesson.module)
+    except ModuleNotFoundError as e:
+        if e.name == lesson.module:
+            raise DojoError(f"lesson '{lesson.id}' is planned but not built yet; "
+                            "`dojo list` shows what is ready") from None
+        raise
+
+
+def make_config(module: ModuleType, *, quick: bool = False,
+                overrides: dict[str, Any] | None = None, seed: int | None = None) -> Any:
+    """Defaults, then QUICK if asked, then --set overrides, then --seed; all type-checked."""
+    config = module.Config()
+    if quick:
+        config = configs.replace(config, getattr(module, "QUICK", {}))
+    config = configs.replace(config, overrides or {})
+    if seed is not None:
+        config = configs.replace(config, {"seed": seed})
+    return config
+
+
+def verdicts(lesson: registry.Lesson, config: Any, result: Result) -> list[tuple[str, str]]:
+    """Each target that applies to this config, with PASS / FAIL / n/a and the measured value."""
+    out = []
+    settings = configs.to_dict(config)
+    for check in lesson.checks:
+        if any(str(settings.get(k)) != str(v) for k, v in check.overrides.items()):
+            continue
+        for target in check.targets:
+            measured = result.metrics.get(target.metric)
+            shown = "missing" if measured is None else f"{measured:.6g}"
+            if check.dataset and result.dataset != check.dataset:
+                out.append((f"{target} on {check.dataset}",
+                            f"n/a: ran on {result.dataset} (measured {shown})"))
+            else:
+                out.append((str(target) + (f" on {check.dataset}" if check.dataset else ""),
+                            f"{'PASS' if target.met(result.metrics) else 'FAIL'} ({shown})"))
+    return out
+
+
+@dataclass
+class Started:
+    """A run that has been set up and not yet executed (so errors surface before training)."""
+
+    lesson: registry.Lesson
+    module: ModuleType
+    config: Any
+    ctx: Context
+    quick: bool
+
+
+def prepare(key: str, *, quick: bool = False, overrides: dict[str, Any] | None = None,
+            seed: int | None = None, device: str = "auto", out: str | Path | None = None,
+            resume: str | Path | None = None, quiet: bool = False, tensorboard: bool = False,
+            amp: bool = False, compile: bool = False, rank: int = 0,
+            world_size: int = 1) -> Started:
+    """Check every input (lesson, settings, device, folder) before anything is written."""
+    lesson = registry.find(key)
+    module = experiment_module(lesson)
+    if resume is not None:
+        if overrides or seed is not None or quick:
+            raise DojoError("--resume continues a run with its saved config; "
+                            "drop --set/--seed/--quick")
+        run = Run(resume, tensorboard=tensorboard, resume=True)
+        saved = run.read_json("config.json")
+        if saved.get("lesson") != lesson.id:
+            raise DojoError(f"{resume} is a run of '{saved.get('lesson')}', not '{lesson.id}'")
+        config = configs.replace(module.Config(), saved["config"])
+        quick = bool(saved.get("quick"))
+    else:
+        config = make_config(module, quick=quick, overrides=overrides, seed=seed)
+        path = Path(out) if out else default_run_dir(lesson.id)
+        run = Run(path, tensorboard=tensorboard)
+    ctx = Context(run=run, device=pick_device(device), quiet=quiet, amp=amp, compile=compile,
+                  rank=rank, world_size=world_size)
+    return Started(lesson, module, config, ctx, quick)
+
+
+def execute(started: Started) -> Result:
+    """Train/compute, then write config.json, result.json and report.html into the run folder."""
+    lesson, config, ctx = started.lesson, started.config, started.ctx
+    run = ctx.run
+    if ctx.is_main and not run.resume:
+        run.write_json("config.json", {
+            "lesson": lesson.id, "config": configs.to_dict(config), "quick": started.quick,
+            "device": str(ctx.device), "created": time.strftime("%Y-%m-%d %H:%M:%S"),
+        })
+    seed_everything(config.seed)
+    t0 = time.perf_counter()
+    try:
+        result = started.module.run(config, ctx)
+    except DojoError:
+        run.discard()  # bad input found inside the experiment: leave no half-written folder
+        raise
+    finally:
+        run.close()
+    result.run_dir = run.path
+    if not ctx.is_main:
+        return result
+    elapsed = time.perf_counter() - t0
+    env = {**environment(ctx.device), "dataset": result.dataset or "generated",
+           "dataset details": result.dataset_label or "", "wall time (s)": f"{elapsed:.1f}"}
+    checks = verdicts(lesson, config, result)
+    run.write_json("result.json", {
+        "lesson": lesson.id, "metrics": result.metrics, "dataset": result.dataset,
+        "dataset_label": result.dataset_label, "targets": dict(checks),
+        "wall_time_s": round(elapsed, 2), "environment": env, "quick": started.quick,
+    })
+    report.write(run.path / "report.html",
+                 title=f"{lesson.title} ({lesson.id})",
+                 subtitle=f"Curriculum target: {lesson.target}. Source: {lesson.source}."
+                          + (" Quick run: not a measurement of the target." if started.quick
+                             else ""),
+                 config=configs.to_dict(config), environment=env, metrics=result.metrics,
+                 verdicts=checks, figures=run.figures(), notes=result.notes)
+    return result
+
+
+def run_experiment(key: str, **kwargs: Any) -> Result:
+    """Prepare and execute in one call, as lessons do: `run_experiment("mnist-mlp", quick=True)`."""
+    started = prepare(key, **kwargs)
+    return execute(started)
+
+
+def load_result(run_dir: str | Path) -> dict[str, Any]:
+    """A finished run's result.json."""
+    return json.loads((Path(run_dir) / "result.json").read_text())
+

@@ -1,0 +1,26 @@
+"""Loss functions in the loop's shape, `(model, batch) -> (loss, metrics)`, and helpers."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+
+def classification(model: nn.Module, batch: tuple[Tensor, ...]) -> tuple[Tensor, dict[str, Tensor]]:
+    """Cross-entropy on logits, and accuracy: batch = (inputs, targets)."""
+    x, y = batch
+    logits = model(x)  # (B, K)
+    loss = F.cross_entropy(logits, y)
+    acc = (logits.argmax(-1) == y).float().mean()
+    return loss, {"acc": acc}
+
+
+@torch.no_grad()
+def predict(model: nn.Module, x: Tensor, batch_size: int = 2000) -> Tensor:
+    """Model outputs for all of `x`, in eval mode, batched to bound memory."""
+    was_training = model.training
+    model.eval()
+    out = torch.cat([model(x[i:i + batch_size]) for i in range(0, x.shape[0], batch_size)])
+    model.train(was_training)
+    return out

@@ -42,9 +42,17 @@ class Context:
         """Save a figure into the run folder (rank 0 only) and return its path."""
         return self.run.savefig(fig, name) if self.is_main else None
 
-    def maybe_compile(self, model: torch.nn.Module) -> torch.nn.Module:
-        """torch.compile when asked (it pays off on GPU and long runs, not on tiny ones)."""
-        return torch.compile(model) if self.compile else model
+    def prepare_model(self, model: torch.nn.Module) -> torch.nn.Module:
+        """What the training forward pass calls: the model, compiled when asked (it pays off
+        on GPU and long runs), wrapped in DistributedDataParallel under torchrun."""
+        from torchdojo.train.distributed import wrap
+
+        net = torch.compile(model) if self.compile else model
+        return wrap(net, self.device)
+
+    def per_rank(self, batch_size: int) -> int:
+        """Each process's share of a global batch (DDP keeps the global batch as configured)."""
+        return max(batch_size // self.world_size, 1)
 
 
 @dataclass

@@ -55,8 +55,9 @@ def train_classifier(model: nn.Module, tensors: ImageTensors, config: Any, ctx: 
     metrics are measured on the test set (these configs are fixed, not tuned on it).
     """
     model = model.to(ctx.device)
-    net = ctx.maybe_compile(model)
-    steps_per_epoch = -(-tensors.train[0].shape[0] // (config.batch_size * ctx.world_size))
+    net = ctx.prepare_model(model)
+    batch_size = ctx.per_rank(config.batch_size)
+    steps_per_epoch = -(-tensors.train[0].shape[0] // (batch_size * ctx.world_size))
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr,
                                   weight_decay=config.weight_decay)
     # One-cycle: warm up, then anneal to ~0; reaches a given accuracy in far fewer epochs
@@ -65,7 +66,7 @@ def train_classifier(model: nn.Module, tensors: ImageTensors, config: Any, ctx: 
         optimizer, max_lr=config.lr, total_steps=config.epochs * steps_per_epoch,
         pct_start=0.25)
     history = fit(model, tensors.train, loss_fn=tasks.classification, optimizer=optimizer,
-                  scheduler=scheduler, epochs=config.epochs, batch_size=config.batch_size,
+                  scheduler=scheduler, epochs=config.epochs, batch_size=batch_size,
                   val=tensors.test, seed=config.seed, run=ctx.run, quiet=ctx.quiet,
                   amp=ctx.amp, callbacks=callbacks, rank=ctx.rank, world_size=ctx.world_size,
                   train_model=net)

@@ -103,7 +103,7 @@ def prepare(key: str, *, quick: bool = False, overrides: dict[str, Any] | None =
     else:
         config = make_config(module, quick=quick, overrides=overrides, seed=seed)
         path = Path(out) if out else default_run_dir(lesson.id)
-        run = Run(path, tensorboard=tensorboard)
+        run = Run(path, tensorboard=tensorboard and rank == 0, check=rank == 0)
     ctx = Context(run=run, device=pick_device(device), quiet=quiet, amp=amp, compile=compile,
                   rank=rank, world_size=world_size)
     return Started(lesson, module, config, ctx, quick)

@@ -87,6 +87,14 @@ class _Mean:
     def means(self) -> dict[str, float]:
         return {k: v / max(self.count, 1) for k, v in self.sums.items()}
 
+    def global_means(self) -> dict[str, float]:
+        """Means over every process of a DDP run (each saw its own shard)."""
+        from torchdojo.train.distributed import all_reduce_sums
+
+        keys = sorted(self.sums)
+        totals = all_reduce_sums([self.sums[k] for k in keys] + [float(self.count)])
+        return {k: s / max(totals[-1], 1) for k, s in zip(keys, totals)}
+
 
 @torch.no_grad()
 def evaluate(model: nn.Module, data: Batch, loss_fn: LossFn, *, batch_size: int = 1000,
@@ -209,7 +217,7 @@ def fit(model: nn.Module, train: Batch, *, epochs: int, batch_size: int,
                 mean.add(metrics, batch[0].shape[0])
                 if show_bar and bar.n % 20 == 0:
                     bar.set_postfix_str(_fmt(mean.means()))
-            train_metrics = mean.means()
+            train_metrics = mean.global_means() if world_size > 1 else mean.means()
             record = {"phase": "train", "epoch": epoch + 1, **train_metrics,
                       "time_s": round(time.perf_counter() - t0, 3)}
             history.append(record)

@@ -51,7 +51,8 @@ def default_run_dir(lesson_id: str, root: Path = Path("runs")) -> Path:
 class Run:
     """One run folder. Writes are lazy: nothing exists on disk until the first one."""
 
-    def __init__(self, path: Path | str, *, tensorboard: bool = False, resume: bool = False):
+    def __init__(self, path: Path | str, *, tensorboard: bool = False, resume: bool = False,
+                 check: bool = True):
         self.path = Path(path)
         self.resume = resume
         self._created_here = False
@@ -65,7 +66,7 @@ class Run:
                                 "pip install 'torchdojo[tensorboard]'") from None
         if resume and not (self.path / CHECKPOINT).exists():
             raise DojoError(f"cannot resume: {self.path} has no {CHECKPOINT}")
-        if not resume:
+        if check and not resume:  # under DDP only rank 0 checks: the others find its files
             self._check_writable()
 
     def _check_writable(self) -> None:

@@ -33,7 +33,7 @@ verify: $(VENV)/.dev data  ## full runs of every lesson against the curriculum t
 	$(BIN)/dojo verify
 
 bench: $(VENV)/.dev  ## speed measurements, printed (never asserted)
-	$(BIN)/python benchmarks/run_all.py
+	$(BIN)/python -m benchmarks.run_all
 
 book: $(VENV)/.dev  ## notebooks and the static HTML course book
 	$(BIN)/dojo book

@@ -26,11 +26,16 @@ class Config:
 QUICK = {"epochs": 2, "train_limit": 2000, "hidden": "64"}
 
 
+def build_model(config: Config) -> MLP:
+    """The MLP this config describes (also used by the benchmarks)."""
+    return MLP(784, config.hidden, 10, dropout=config.dropout)
+
+
 def run(config: Config, ctx: Context) -> Result:
     """Train the MLP and report test accuracy, curves, confusion matrix and worst mistakes."""
     tensors = load_tensors(config.dataset, ctx.device, train_limit=config.train_limit,
                            seed=config.seed)
-    model = MLP(784, config.hidden, 10, dropout=config.dropout)
+    model = build_model(config)
     ctx.say(f"MLP 784-{'-'.join(map(str, config.hidden))}-10, "
             f"{count_parameters(model):,} parameters, on {tensors.data.label}")
     return train_classifier(model, tensors, config, ctx)

@@ -1,0 +1,1 @@
+"""Speed measurements: printed, plotted, never asserted (`make bench`)."""

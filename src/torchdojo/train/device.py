@@ -16,7 +16,7 @@ DEVICES = ("auto", "cpu", "cuda", "mps")
 
 def pick_device(name: str = "auto") -> torch.device:
     """`auto` takes CUDA, then MPS, then CPU; a named device that is missing is a DojoError."""
-    if name not in DEVICES and not name.startswith("cuda:"):
+    if name not in DEVICES and not (name.startswith("cuda:") and name[5:].isdigit()):
         raise DojoError(f"unknown device '{name}'; choose one of {', '.join(DEVICES)}")
     cuda = torch.cuda.is_available()
     mps = getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available()
@@ -24,6 +24,9 @@ def pick_device(name: str = "auto") -> torch.device:
         return torch.device("cuda" if cuda else "mps" if mps else "cpu")
     if name.startswith("cuda") and not cuda:
         raise DojoError(f"device '{name}' is not available here (no CUDA GPU); use --device cpu")
+    if name.startswith("cuda:") and int(name[5:]) >= torch.cuda.device_count():
+        raise DojoError(f"device '{name}' is not available here "
+                        f"({torch.cuda.device_count()} CUDA GPUs); use --device cuda")
     if name == "mps" and not mps:
         raise DojoError("device 'mps' is not available here (no Apple GPU); use --device cpu")
     return torch.device(name)

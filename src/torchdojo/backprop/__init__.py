@@ -1,0 +1,1 @@
+"""Backpropagation by hand: losses, manual forward/backward passes, and a gradient checker."""

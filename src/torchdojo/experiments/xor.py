@@ -3,6 +3,7 @@ activation can. Four variants: ReLU or sigmoid, with or without bias."""
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass
 from typing import Literal
 
@@ -94,14 +95,15 @@ def run(config: Config, ctx: Context) -> Result:
 
 def table_figure(rows: list[tuple[str, float, float, str]]) -> Figure:
     """Which variants compute XOR, and why, as a table."""
-    fig = Figure(figsize=(12, 0.45 * len(rows) + 0.8))
+    fig = Figure(figsize=(12, 0.75 * len(rows) + 0.6))
     ax = fig.subplots()
     ax.axis("off")
-    cells = [[name, f"{100 * acc:.0f}%", f"{100 * sample:.1f}%", why]
+    cells = [[name, f"{100 * acc:.0f}%", f"{100 * sample:.1f}%", textwrap.fill(why, 80)]
              for name, acc, sample, why in rows]
     tab = ax.table(cellText=cells, colLabels=["model", "truth table", "noisy test", "why"],
                    loc="center", cellLoc="left", colWidths=[0.17, 0.09, 0.09, 0.65])
     tab.auto_set_font_size(False)
     tab.set_fontsize(8)
-    tab.scale(1, 1.4)
+    tab.scale(1, 2.6)
+    fig.tight_layout()
     return fig

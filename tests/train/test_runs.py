@@ -10,12 +10,12 @@ from torchdojo.train.runs import Run, atomic_write_bytes
 
 
 def test_nothing_is_written_until_first_use_and_discard_removes_a_started_folder(tmp_path):
-    run = Run(tmp_path / "r")
-    assert not (tmp_path / "r").exists()
+    run = Run(tmp_path / "runs" / "r")
+    assert not (tmp_path / "runs").exists()
     run.log({"epoch": 1, "loss": 0.5})
     assert run.records() == [{"epoch": 1, "loss": 0.5}]
     run.discard()
-    assert not (tmp_path / "r").exists()
+    assert not (tmp_path / "runs").exists()  # the parent it created goes too
 
 
 def test_checkpoint_round_trip_and_atomic_write_leaves_no_temp_files(tmp_path):

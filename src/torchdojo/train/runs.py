@@ -55,7 +55,7 @@ class Run:
                  check: bool = True):
         self.path = Path(path)
         self.resume = resume
-        self._created_here = False
+        self._created_here: Path | None = None
         self._tb = None
         self._tensorboard = tensorboard
         if tensorboard:
@@ -83,18 +83,21 @@ class Run:
     def dir(self) -> Path:
         """The folder, created on first use."""
         if not self.path.exists():
+            top = self.path  # the outermost folder this run creates (e.g. runs/), for discard()
+            while not top.parent.exists():
+                top = top.parent
             try:
                 self.path.mkdir(parents=True)
             except OSError as e:
                 raise DojoError(f"cannot create run folder {self.path}: {e.strerror}") from None
-            self._created_here = True
+            self._created_here = top
         return self.path
 
     def discard(self) -> None:
         """Remove the folder if this run created it (a run that failed on bad input)."""
         if self._created_here and not self.resume:
-            shutil.rmtree(self.path, ignore_errors=True)
-        self._created_here = False
+            shutil.rmtree(self._created_here, ignore_errors=True)
+        self._created_here = None
 
     # --- records -------------------------------------------------------------------------
     def write_json(self, name: str, data: Any) -> Path:

@@ -1,0 +1,39 @@
+"""Every exercise, in course order, and how to find one by slug, number or file name."""
+
+from __future__ import annotations
+
+import difflib
+
+from torchdojo.errors import DojoError
+from torchdojo.exercises.checks import foundations, images, reinforcement, sequences
+from torchdojo.exercises.spec import Exercise
+
+EXERCISES: tuple[Exercise, ...] = (
+    foundations.EXERCISES + images.EXERCISES + sequences.EXERCISES + reinforcement.EXERCISES)
+
+
+def all_exercises() -> tuple[Exercise, ...]:
+    """Every exercise, in course order."""
+    return EXERCISES
+
+
+def find(key: str) -> Exercise:
+    """The exercise named by slug ('softmax'), number ('7', '07') or file ('07_softmax.py')."""
+    key = key.strip().lower().removesuffix(".py")
+    for ex in EXERCISES:
+        if key in (ex.slug, ex.file_name.removesuffix(".py"), ex.slug.replace("-", "_")):
+            return ex
+        if key.isdigit() and int(key) == ex.number:
+            return ex
+    close = difflib.get_close_matches(key, [ex.slug for ex in EXERCISES], n=3, cutoff=0.5)
+    hint = f"; did you mean {' or '.join(close)}?" if close else \
+        "; `dojo exercises list` shows them all"
+    raise DojoError(f"unknown exercise '{key}'{hint}")
+
+
+def select(keys: list[str] | None) -> list[Exercise]:
+    """The exercises named (in course order, without repeats), or all of them."""
+    if not keys:
+        return list(EXERCISES)
+    chosen = {find(k).slug for k in keys}
+    return [ex for ex in EXERCISES if ex.slug in chosen]

@@ -228,6 +228,18 @@ def run_probe(module: Any, probe: dict, learner_file: str | None = None) -> dict
         return {"error": describe_error(e, learner_file)}
 
 
+def run_probes(module: Any, probes: list[dict], learner_file: str | None = None) -> list[dict]:
+    """Run probes in order; after the first error the rest are skipped (only the first counts)."""
+    observations: list[dict] = []
+    for probe in probes:
+        if observations and "error" in observations[-1]:
+            observations.append({"error": {"type": "Skipped", "message": "after an earlier error",
+                                           "where": "", "line": ""}})
+        else:
+            observations.append(run_probe(module, probe, learner_file))
+    return observations
+
+
 def _run(module: Any, probe: dict) -> dict:
     kind, entry = probe["kind"], probe["entry"]
     if not hasattr(module, entry):

@@ -7,12 +7,15 @@ import sys
 from pathlib import Path
 
 from torchdojo.errors import DojoError
-from torchdojo.exercises import catalog, feedback, progress
-from torchdojo.exercises.sandbox import Limits, isolation_summary
+
+# The handlers import what they need: `dojo` loads this module for every command, and the
+# exercise machinery imports torch.
 
 
 def cmd_exercises(args: argparse.Namespace) -> int:
     """List the exercises, or write a workspace of stubs."""
+    from torchdojo.exercises import catalog
+
     exercises = catalog.all_exercises()
     if args.action == "list":
         for ex in exercises:
@@ -32,7 +35,9 @@ def cmd_exercises(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     """Check the learner's exercises; exit 0 if every one checked passes, 1 otherwise."""
+    from torchdojo.exercises import catalog, feedback, progress
     from torchdojo.exercises.grader import check_workspace, new_seed
+    from torchdojo.exercises.sandbox import Limits
 
     workspace = Path(args.dir)
     if args.exercises:
@@ -62,13 +67,15 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(f"(seed {seed}: `dojo check --seed {seed}` repeats these inputs)")
     print(feedback.summary_line(exercises, verdicts))
     if not args.no_record:
-        progress.record([(v.slug, v.passed, v.seconds, v.reason)
-                         for v in verdicts if v.status != "missing"])
+        progress.record([(v.slug, v.passed, v.seconds, v.reason)  # untouched stubs are no attempt
+                         for v in verdicts if v.status in ("pass", "fail")])
     return 0 if all(v.passed for v in verdicts) else 1
 
 
 def cmd_progress(args: argparse.Namespace) -> int:
     """Show what the learner has passed and what is next, or reset it after confirmation."""
+    from torchdojo.exercises import progress
+
     path = progress.db_path()
     if args.reset:
         if not args.yes:
@@ -81,6 +88,8 @@ def cmd_progress(args: argparse.Namespace) -> int:
                 return 1
         print("progress deleted" if progress.reset(path) else "there was no progress to delete")
         return 0
+    from torchdojo.exercises import catalog, feedback
+
     print(f"Progress ({path})")
     print("\n".join(feedback.progress_lines(catalog.all_exercises(), progress.standings(path))))
     return 0
@@ -88,7 +97,9 @@ def cmd_progress(args: argparse.Namespace) -> int:
 
 def cmd_grade(args: argparse.Namespace) -> int:
     """Grade a class: one sandboxed run per learner, a CSV gradebook and an optional HTML page."""
+    from torchdojo.exercises import catalog
     from torchdojo.exercises.gradebook import grade_class, write_csv, write_html
+    from torchdojo.exercises.sandbox import Limits, isolation_summary
 
     exercises = catalog.select(args.exercises)
     limits = Limits(timeout=args.timeout, memory_mb=args.memory)

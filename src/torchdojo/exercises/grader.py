@@ -74,7 +74,8 @@ def check_workspace(workspace: Path, exercises: list[Exercise], *, seed: int | N
             verdicts[ex.slug] = Verdict(ex.slug, False, problem)
             continue
         planned.append((ex, ex.cases(seed)))
-    jobs = [Job(ex.slug, ex.file_name, [c.probe(ex.entry) for c in cases]) for ex, cases in planned]
+    jobs = [Job(ex.slug, ex.file_name, [c.probe(ex.entry) for c in cases], ex.preload)
+            for ex, cases in planned]
     printed = ""
     if in_process:
         outcomes = run_in_process(workspace, jobs)

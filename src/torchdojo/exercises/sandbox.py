@@ -85,6 +85,7 @@ class Job:
     slug: str
     file_name: str
     probes: list[dict]
+    preload: tuple[str, ...] = ()
 
 
 @dataclass
@@ -187,7 +188,8 @@ def _run_child(work: Path, staging: Path, jobs: list[Job], limits: Limits,
     read_fd, write_fd = os.pipe()
     log_path = staging / f"output-{len(printed)}.log"
     job = {"exercises": [{"slug": j.slug, "file": j.file_name,
-                          "probes": [observe.encode(p) for p in j.probes]} for j in jobs]}
+                          "probes": [observe.encode(p) for p in j.probes]} for j in jobs],
+           "preload": sorted({name for j in jobs for name in j.preload})}
     env = {"PATH": "/usr/bin:/bin", "HOME": str(work), "TMPDIR": str(work), "LANG": "C.UTF-8",
            "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
     command = [*isolation_prefix(), sys.executable, "-I", str(CHILD), str(write_fd),

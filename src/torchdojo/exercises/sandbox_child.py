@@ -103,6 +103,11 @@ def main() -> None:
     sys.stdin = open(os.devnull)  # input() gets EOF instead of waiting forever
     exercises = [(ex["slug"], ex["file"], [observe.decode(p) for p in ex["probes"]])
                  for ex in job["exercises"]]
+    for name in job.get("preload", []):  # slow lazy imports of torch's, on the startup clock
+        try:
+            importlib.import_module(name)
+        except Exception:
+            pass
     write, dumps = os.write, json.dumps  # kept before learner code can replace them
 
     def send(message: dict) -> None:

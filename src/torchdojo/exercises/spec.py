@@ -60,6 +60,7 @@ class Exercise:
     outputs: tuple[str, ...] = ()  # names of the returned values, for messages
     forbidden: tuple[str, ...] = ()  # library functions the learner is asked not to use
     keep: tuple[str, ...] = ()  # functions given in the stub, e.g. "LeNet5.__init__"
+    preload: tuple[str, ...] = ()  # slow lazy imports of torch's, done before the clock starts
     rtol: float = 1e-6
     atol: float = 1e-8
 

@@ -397,5 +397,5 @@ EXERCISES = (
                  "opt = torch.optim.SGD(model.parameters(), lr=lr); for each epoch: "
                  "opt.zero_grad(); loss = F.cross_entropy(model(X), y); loss.backward(); "
                  "opt.step(); losses.append(loss.item())"),
-             outputs=("losses",)),
+             outputs=("losses",), preload=("torch._dynamo",)),  # torch.optim imports it
 )

@@ -167,7 +167,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--jobs", type=int, default=None, help="learners graded at once (default: CPUs)")
     p.add_argument("--timeout", type=_positive, default=10.0,
                    help="wall-clock seconds per exercise (default 10)")
-    p.add_argument("--memory", type=int, default=2048, help="memory limit in MB (default 2048)")
+    p.add_argument("--memory", type=int, default=2048,
+                   help="MB of memory a submission may use beyond torch's own (default 2048)")
     p.add_argument("--exercises", nargs="+", metavar="EXERCISE", help="grade only these")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_grade)

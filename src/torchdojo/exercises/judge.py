@@ -252,6 +252,8 @@ def error_reason(error: dict) -> tuple[str, str]:
         return "fail", message
     if kind == "SystemExit":
         return "fail", f"your code called sys.exit() ({message}) at {where}"
+    if kind == "MemoryError" or "can't allocate memory" in message:
+        return "fail", f"ran out of memory ({kind}) at {where}: an allocation without end?"
     phase = "importing your file raised" if error.get("phase") == "import" else "raised"
     return "fail", f"{phase} {kind}: {message.splitlines()[0] if message else ''} ({where})"
 

@@ -17,9 +17,10 @@ Design: the learner's code can never write its own grade.
   reads, so printed "PASS" lines are just text in a log.
 * Each child gets: a fresh temporary working directory holding copies of the
   workspace's .py files; a clean environment; `python -I`; resource limits set as its
-  first action, before torch is imported or any input is read (RLIMIT_AS for memory,
-  RLIMIT_CPU, RLIMIT_FSIZE, RLIMIT_NPROC, no core files; set in the child rather
-  than in preexec_fn, which is unsafe in the grader's threads); a wall-clock timeout per
+  first action (RLIMIT_CPU, RLIMIT_FSIZE, RLIMIT_NPROC, no core files) and RLIMIT_AS
+  once torch is imported, as torch's measured size plus the learner's allowance, all
+  before any learner code exists in the process (set in the child rather than in
+  preexec_fn, which is unsafe in the grader's threads); a wall-clock timeout per
   exercise and per child, enforced by the parent, which then kills the child's whole
   process group.
 * When the grader runs as root, the child drops to user `nobody` (setpriv), so it can
@@ -71,7 +72,7 @@ class Limits:
     """What a learner's code may use: wall seconds per exercise, memory, output, processes."""
 
     timeout: float = 10.0  # wall-clock seconds per exercise
-    memory_mb: int = 2048  # address space; torch needs ~0.8 GB of it just to import
+    memory_mb: int = 2048  # address space the code may add to torch's own (~0.7 GB, measured)
     startup: float = 60.0  # wall-clock seconds for the child to import torch and start
     file_mb: int = 16  # largest file the child may write (its printed output included)
     output_mb: int = 64  # most observation bytes the parent reads back
@@ -113,15 +114,17 @@ def isolation_prefix() -> tuple[str, ...]:
         options += [("unshare", "--net", "--", *drop), drop]
     options.append(("unshare", "--net", "--map-root-user", "--"))
     for prefix in options:
-        if shutil.which(prefix[0]) and _works(prefix):
+        # Another user must be able to import torch from here (e.g. not from a private home).
+        check = "import torch" if "setpriv" in prefix else "pass"
+        if shutil.which(prefix[0]) and _works(prefix, check):
             return prefix
     return ()
 
 
-def _works(prefix: tuple[str, ...]) -> bool:
+def _works(prefix: tuple[str, ...], code: str) -> bool:
     try:
-        return subprocess.run([*prefix, sys.executable, "-I", "-c", "pass"], capture_output=True,
-                              timeout=30).returncode == 0
+        return subprocess.run([*prefix, sys.executable, "-I", "-c", code], capture_output=True,
+                              timeout=120, cwd="/").returncode == 0
     except (OSError, subprocess.SubprocessError):
         return False
 

@@ -19,17 +19,33 @@ from pathlib import Path
 
 def set_limits(limits: dict) -> None:
     """Apply the resource limits before anything else runs (in place of preexec_fn, thread-safe)."""
-    wanted = {"RLIMIT_AS": (limits["memory"], limits["memory"]),
-              "RLIMIT_CPU": (limits["cpu"], limits["cpu"] + 5),  # SIGXCPU, then SIGKILL
-              "RLIMIT_FSIZE": (limits["fsize"], limits["fsize"]),
-              "RLIMIT_NPROC": (own_task_count() + limits["nproc"],) * 2,
-              "RLIMIT_CORE": (0, 0)}
-    for name, value in wanted.items():
-        try:
-            resource.setrlimit(getattr(resource, name), value)
-        except (AttributeError, ValueError, OSError):
-            pass  # not supported on this platform (macOS has no working RLIMIT_AS)
+    _limit("RLIMIT_CPU", limits["cpu"], limits["cpu"] + 5)  # SIGXCPU, then SIGKILL
+    _limit("RLIMIT_FSIZE", limits["fsize"])
+    _limit("RLIMIT_NPROC", own_task_count() + limits["nproc"])
+    _limit("RLIMIT_CORE", 0)
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # an over-large file is an error, not a kill
+
+
+def limit_memory(extra_bytes: int) -> None:
+    """Cap the address space at what torch already uses plus `extra_bytes` for the learner.
+
+    Measured rather than fixed: a CUDA build of torch maps several times what the CPU build
+    does, and a fixed cap that one survives would be far too loose for the other.
+    """
+    try:
+        status = Path("/proc/self/status").read_text()
+        in_use = int(next(line.split()[1] for line in status.splitlines()
+                          if line.startswith("VmSize:"))) * 1024
+    except (OSError, StopIteration, ValueError):
+        return  # no /proc (macOS, which does not enforce RLIMIT_AS anyway)
+    _limit("RLIMIT_AS", in_use + extra_bytes)
+
+
+def _limit(name: str, soft: int, hard: int | None = None) -> None:
+    try:
+        resource.setrlimit(getattr(resource, name), (soft, soft if hard is None else hard))
+    except (AttributeError, ValueError, OSError):
+        pass  # not supported on this platform
 
 
 def own_task_count() -> int:
@@ -109,6 +125,7 @@ def main() -> None:
         except Exception:
             pass
     write, dumps = os.write, json.dumps  # kept before learner code can replace them
+    limit_memory(limits["memory"])
 
     def send(message: dict) -> None:
         data = (dumps(message) + "\n").encode()

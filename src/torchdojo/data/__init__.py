@@ -1,0 +1,1 @@
+"""Data sets: toy data, MNIST-family images, text."""

@@ -1,0 +1,37 @@
+"""Shared fixtures: every test runs offline, in temp folders, with the Agg plot backend."""
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _isolated_environment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Keep every test (and the subprocesses it starts) off the network and the user's folders."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("TORCHDOJO_OFFLINE", "1")
+        mp.setenv("TORCHDOJO_HOME", str(tmp_path_factory.mktemp("home")))
+        mp.delenv("TORCHDOJO_DATA", raising=False)  # data_root() is then <home>/data
+        mp.delenv("TORCHDOJO_MIRROR", raising=False)
+        mp.setenv("MPLBACKEND", "Agg")
+        # an empty system folder: /usr/share/datasets must not decide what the tests see
+        mp.setenv("TORCHDOJO_SYSTEM_DATA", str(tmp_path_factory.mktemp("system-data")))
+        yield
+
+
+@pytest.fixture(scope="session")
+def fake_data(_isolated_environment: None, tmp_path_factory: pytest.TempPathFactory
+              ) -> Iterator[Path]:
+    """Small learnable fake MNIST and Fashion-MNIST, as $TORCHDOJO_DATA for the rest of the session.
+
+    Returns the root folder (torchvision layout: <root>/MNIST/raw, <root>/FashionMNIST/raw).
+    """
+    from torchdojo.data.synthetic import write_synthetic
+
+    root = tmp_path_factory.mktemp("data")
+    for name in ("mnist", "fashion-mnist"):
+        write_synthetic(root, name)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("TORCHDOJO_DATA", str(root))
+        yield root

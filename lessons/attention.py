@@ -1,0 +1,116 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Attention
+#
+# *Seed 004 (transformers).* Target: every piece **matches torch's own to 1e-5**.
+#
+# A recurrent network squeezes the past into one vector. Attention lets every
+# position look at every other directly. Each position emits a **query** $q$ ("what
+# am I looking for?"), a **key** $k$ ("what do I contain?") and a **value** $v$ ("what
+# do I pass on?"). A query's output is the average of all values, weighted by how
+# well each key matches it:
+#
+# $$\mathrm{Attention}(Q, K, V) = \mathrm{softmax}\!\left(\frac{QK^\top}{\sqrt{d_k}}\right) V$$
+#
+# The $\sqrt{d_k}$ keeps the scores' variance near 1, so the softmax does not saturate
+# (Vaswani et al., 2017, section 3.2.1).
+
+# %%
+from torchdojo import show
+from torchdojo.models.attention import scaled_dot_product_attention
+
+show.source(scaled_dot_product_attention)
+
+# %%
+import torch
+import torch.nn.functional as F
+
+g = torch.Generator().manual_seed(0)
+q, k, v = (torch.randn(1, 5, 8, generator=g) for _ in range(3))  # (B, T, d)
+out, weights = scaled_dot_product_attention(q, k, v)
+print("each row of weights sums to 1:", weights.sum(-1))
+print("max |ours - F.scaled_dot_product_attention| =",
+      (out - F.scaled_dot_product_attention(q, k, v)).abs().max().item())
+
+# %% [markdown]
+# ## Causal masking
+#
+# A model that writes text one token at a time must not look at tokens it has not
+# written yet. Blocking the scores above the diagonal with $-\infty$ before the
+# softmax gives those keys weight exactly 0:
+
+# %%
+from torchdojo.models.attention import causal_mask
+
+print(causal_mask(5).int())
+_, causal_weights = scaled_dot_product_attention(q, k, v, causal=True)
+print(causal_weights[0].round(decimals=2))
+
+# %% [markdown]
+# ## Multi-head attention
+#
+# One attention layer averages in one way. $h$ heads, each on its own learned
+# projection of $Q, K, V$ into $d_{model}/h$ dimensions, attend in $h$ ways at once; their
+# outputs are concatenated and projected back:
+# $\mathrm{MultiHead}(Q,K,V) = \mathrm{Concat}(\mathrm{head}_1, \dots, \mathrm{head}_h) W_o$.
+
+# %%
+from torchdojo.models.attention import MultiHeadAttention, merge_heads, split_heads
+
+show.source(split_heads)
+show.source(merge_heads)
+show.source(MultiHeadAttention.forward)
+
+# %% [markdown]
+# `nn.MultiheadAttention` keeps $W_q, W_k, W_v$ stacked in one `in_proj_weight`;
+# `load_from_torch` splits it, so both modules hold the same weights and must agree.
+
+# %%
+from torch import nn
+
+torch.manual_seed(0)
+reference = nn.MultiheadAttention(16, 4, batch_first=True)
+ours = MultiHeadAttention(16, 4).load_from_torch(reference)
+x = torch.randn(2, 6, 16)
+a, _ = ours(x, causal=True)
+b, _ = reference(x, x, x, attn_mask=~causal_mask(6))  # torch: True = blocked
+print("max |ours - nn.MultiheadAttention| =", (a - b).abs().max().item())
+
+# %% [markdown]
+# ## The experiment
+#
+# `dojo run attention` compares all of it with torch on random inputs: plain, causal
+# and masked scaled dot-product attention, self-attention, causal self-attention, and
+# cross-attention with padded keys. The largest difference is the lesson's metric.
+
+# %%
+from torchdojo.experiments.runner import quick_mode, run_experiment
+
+result = run_experiment("attention", quick=quick_mode())
+for name, value in result.objects["diffs"].items():
+    print(f"{name:18s} {value:.1e}")
+
+# %%
+from torchdojo.experiments.attention import heads_figure
+
+mha = result.objects["mha"]
+x = torch.randn(1, 12, mha.d_model)
+show.figure(heads_figure(mha(x, causal=True)[1][0]))
+
+# %% [markdown]
+# ## Try it
+#
+# - Remove the $\sqrt{d_k}$ from a copy of `scaled_dot_product_attention` and look at
+#   the weights for $d_k = 512$: nearly one-hot.
+# - The `transformer` lesson builds a full model from these pieces.

@@ -1,0 +1,93 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Data for sequence classification
+#
+# *Exercise 910 of the source course.* Target: **runs**, with every promised property
+# of the data checked.
+#
+# Images have a fixed size; sequences do not. A sentence, a melody or a stream of
+# sensor readings can be short or long, and what it *means* often depends on the
+# order of its parts. To teach a network to read order, we need data whose label
+# depends on order and on nothing else.
+#
+# Our generator writes sequences of symbols. Each one contains exactly one `A` and
+# one `B` among distractors `c, d, e, ...`; the label is **1 if `A` comes before `B`**.
+# Both classes hold the same symbols in the same numbers, so a model that only counts
+# symbols (a "bag of tokens") is stuck at 50 %: it has to remember what came first.
+
+# %%
+from torchdojo import show
+from torchdojo.data.sequences import make_sequences
+
+show.source(make_sequences)
+
+# %% [markdown]
+# ## Padding and masks
+#
+# To put sequences of different lengths into one tensor we **pad** them to the longest
+# with a reserved symbol (`PAD`, id 0, shown as `.`) and keep a **mask** that is True
+# on real tokens. A model must never let the padding change its answer.
+
+# %%
+data = make_sequences(6, min_len=4, max_len=14, seed=1)
+for i in range(len(data)):
+    print(data.text(i), " length", int(data.lengths[i]), " label", int(data.labels[i]))
+print("tokens", tuple(data.tokens.shape), "lengths", data.lengths.tolist())
+print(data.mask.int())
+
+# %% [markdown]
+# ## Packed sequences
+#
+# Recurrent layers in PyTorch can skip the padding altogether: `pack_padded_sequence`
+# stores only the real tokens, time step by time step, with the number of sequences
+# still running at each step (`batch_sizes`). The RNN then stops each sequence at
+# its own length.
+
+# %%
+from torch.nn.utils.rnn import pack_padded_sequence
+
+packed = pack_padded_sequence(data.tokens, data.lengths, batch_first=True, enforce_sorted=False)
+print("real tokens:", packed.data.numel(), "= sum of lengths", int(data.lengths.sum()))
+print("sequences still running at each step:", packed.batch_sizes.tolist())
+
+# %% [markdown]
+# ## The experiment: generate, check, draw
+#
+# `dojo run sequences` generates the data set and checks, at run time, what the
+# generator promises: masks match lengths, padding is only `PAD`, the label follows
+# the rule, reversing a sequence flips its label (same symbols, other order: proof
+# that order alone decides), classes are balanced, and the same seed gives the same
+# data. The lesson's target is that none of these checks fails.
+
+# %%
+from torchdojo.data.sequences import check
+from torchdojo.experiments.runner import quick_mode, run_experiment
+
+show.source(check)
+result = run_experiment("sequences", quick=quick_mode())
+print({k: round(v, 3) for k, v in result.metrics.items()})
+
+# %%
+from torchdojo.experiments.sequences import batch_figure, lengths_figure
+
+show.figure(batch_figure(result.objects["data"], 10))
+show.figure(lengths_figure(result.objects["data"]))
+
+# %% [markdown]
+# ## Try it
+#
+# - `dojo run sequences --set max_len=60`: longer sequences, a harder memory task
+#   for the next lesson (`rnn`).
+# - Change `vocab_size`: more distractor symbols do not make the task harder for a
+#   model that remembers, only for one that guesses.

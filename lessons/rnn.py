@@ -1,0 +1,101 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Recurrent networks
+#
+# *Exercise 920 of the source course; seed 004 (RNN).* Target: **test accuracy ≥ 95 %**
+# on the order task of lesson `sequences` (label 1 when `A` comes before `B`).
+#
+# A recurrent network reads a sequence one step at a time and carries a **hidden
+# state** $h_t$, a vector that summarises everything read so far. The same weights
+# are used at every step, so the network reads sequences of any length:
+#
+# $$h_t = \tanh(W_{ih} x_t + b_{ih} + W_{hh} h_{t-1} + b_{hh})$$
+#
+# That one line is all of `nn.RNN`. Here it is written by hand:
+
+# %%
+from torchdojo import show
+from torchdojo.models.rnn import RNNCellByHand, rnn_cell_step
+
+show.source(rnn_cell_step)
+show.source(RNNCellByHand.unroll)
+
+# %% [markdown]
+# ## Checked against `nn.RNN`
+#
+# Copy an `nn.RNN`'s weights into the hand-written cell, run both over the same
+# sequences, and compare every hidden state:
+
+# %%
+import torch
+from torch import nn
+
+torch.manual_seed(0)
+rnn = nn.RNN(input_size=5, hidden_size=7, batch_first=True)
+xs = torch.randn(3, 9, 5)  # (B, T, I)
+ours = RNNCellByHand.from_rnn(rnn).unroll(xs)  # (B, T, H)
+theirs, _ = rnn(xs)
+print("max |ours - nn.RNN| =", (ours - theirs).abs().max().item())
+
+# %% [markdown]
+# ## The classifier
+#
+# Symbols are embedded as vectors, the RNN reads them (packed, so padding is skipped),
+# and a linear layer turns the **last real hidden state** into two logits.
+
+# %%
+from torchdojo.models.rnn import SequenceClassifier
+
+show.source(SequenceClassifier)
+
+# %% [markdown]
+# ## Training
+#
+# Adam with a one-cycle schedule and gradient clipping (a plain RNN's gradients can
+# explode when they are multiplied by $W_{hh}$ at every step back in time). After
+# training, the hand-written cell replays the trained network on test sequences and
+# must agree with it (`hand_cell_max_abs_diff`).
+
+# %%
+from torchdojo.experiments.runner import quick_mode, run_experiment
+
+result = run_experiment("rnn", quick=quick_mode())
+print(result.dataset_label)
+print({k: round(v, 6) for k, v in result.metrics.items()})
+
+# %%
+from torchdojo.train import plots
+
+show.figure(plots.curves(result.history, ["loss", "acc"]))
+
+# %% [markdown]
+# ## The hidden state over time
+#
+# Each column is $h_t$ after reading one more symbol (red positive, blue negative).
+# Look for the columns where `A` and `B` arrive: the state changes pattern there, and
+# must keep *which came first* through all the distractors that follow. On the right,
+# the classifier is read after every prefix; prefixes that lack `A` or `B` were never
+# seen in training, so only the value at the full length is meaningful.
+
+# %%
+from torchdojo.experiments.rnn import hidden_state_figure
+
+show.figure(hidden_state_figure(result.objects["model"], result.objects["test"]))
+
+# %% [markdown]
+# ## Try it
+#
+# - `dojo run rnn --set max_len=80`: longer gaps between `A` and `B`; watch the plain
+#   RNN struggle (vanishing gradients), then `--set cell=lstm` (next lesson).
+# - `dojo run rnn --set hidden=8`: how small can the memory be?

@@ -155,6 +155,16 @@ def test_grade_needs_an_existing_folder(tmp_path, capsys):
     assert "no such folder" in capsys.readouterr().err
 
 
+def test_links_and_huge_files_are_refused_without_being_read(tmp_path):
+    from torchdojo.exercises.grader import check_workspace
+
+    (tmp_path / FIRST.file_name).symlink_to("/dev/zero")
+    second = catalog.all_exercises()[1]
+    (tmp_path / second.file_name).write_text("#" * 2_000_000)
+    verdicts, _ = check_workspace(tmp_path, [FIRST, second], in_process=True)
+    assert "not a plain file" in verdicts[0].reason and "larger than 1 MB" in verdicts[1].reason
+
+
 @pytest.mark.parametrize("layout", ["flat", "nested"])
 def test_submissions_may_be_flat_or_one_folder_deep(tmp_path, layout):
     workspace = tmp_path / "ada" / ("dojo" if layout == "nested" else "")

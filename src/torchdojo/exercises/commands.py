@@ -63,7 +63,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         shown = printed.strip().splitlines()
         print("\nOutput of your code" + (" (last 40 lines):" if len(shown) > 40 else ":"))
         print("\n".join(f"  | {line}" for line in shown[-40:]))
-    if any(v.status != "pass" for v in verdicts):
+    if any(v.status == "fail" for v in verdicts):
         print(f"(seed {seed}: `dojo check --seed {seed}` repeats these inputs)")
     print(feedback.summary_line(exercises, verdicts))
     if not args.no_record:

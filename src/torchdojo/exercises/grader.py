@@ -12,7 +12,7 @@ from types import ModuleType
 from torchdojo.errors import DojoError
 from torchdojo.exercises import observe
 from torchdojo.exercises.judge import Verdict, check_source, judge
-from torchdojo.exercises.sandbox import Job, Limits, Outcome, run_jobs
+from torchdojo.exercises.sandbox import MAX_FILE_BYTES, Job, Limits, Outcome, run_jobs
 from torchdojo.exercises.spec import Exercise
 
 
@@ -65,9 +65,15 @@ def check_workspace(workspace: Path, exercises: list[Exercise], *, seed: int | N
     planned: list[tuple[Exercise, list]] = []
     for ex in exercises:
         path = workspace / ex.file_name
-        if not path.is_file():
+        if not path.is_file() and not path.is_symlink():
             verdicts[ex.slug] = Verdict(ex.slug, False, f"{ex.file_name} is missing",
                                         status="missing")
+            continue
+        if path.is_symlink() or not path.is_file():  # a link could point at /dev/zero
+            verdicts[ex.slug] = Verdict(ex.slug, False, f"{ex.file_name} is not a plain file")
+            continue
+        if path.stat().st_size > MAX_FILE_BYTES:
+            verdicts[ex.slug] = Verdict(ex.slug, False, f"{ex.file_name} is larger than 1 MB")
             continue
         problem = check_source(ex, path.read_text(encoding="utf-8", errors="replace"))
         if problem:

@@ -7,6 +7,7 @@ hostile learner's work is still graded.
 """
 
 import csv
+import json
 import socket
 import tempfile
 import textwrap
@@ -16,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from torchdojo.cli import main
-from torchdojo.exercises import catalog, sandbox
+from torchdojo.exercises import catalog, observe, sandbox
 
 STANDARDIZE, MSE = catalog.find("tensor-standardize"), catalog.find("mse-loss")
 GOOD_MSE = MSE.solution_path.read_text()
@@ -224,3 +225,27 @@ def test_the_html_report_has_the_table_and_a_histogram_per_exercise(graded):
     page = graded["report"].read_text()
     assert page.count("<svg") == len(SELECTED) and "<table>" in page
     assert "timed out" in page and "mischief" in page
+
+
+def test_the_protocol_accepts_only_the_next_exercise_in_order():
+    child = sandbox._Child()
+    order, n_probes = ["a", "b"], {"a": 1, "b": 1}
+    obs = [observe.encode({"out": 1.0})]
+    assert not sandbox._handle(b'{"start": "b"}', order, n_probes, child)  # out of order
+    assert not sandbox._handle(b'{"done": "a", "obs": []}', order, n_probes, child)  # not started
+    assert sandbox._handle(b'{"start": "a"}', order, n_probes, child)
+    assert not sandbox._handle(b'{"done": "b", "obs": []}', order, n_probes, child)
+    assert not sandbox._handle(b"PASS a", order, n_probes, child)
+    assert sandbox._handle(json.dumps({"done": "a", "obs": obs}).encode(), order, n_probes, child)
+    assert child.outcomes["a"].observations == [{"out": 1.0}]
+    assert sandbox._handle(b'{"start": "b"}', order, n_probes, child)
+    assert sandbox._handle(b'{"done": "b", "obs": [1, 2]}', order, n_probes, child)
+    assert "garbled" in child.outcomes["b"].failure
+
+
+def test_a_sandbox_that_cannot_start_fails_every_exercise_once(tmp_path, monkeypatch):
+    monkeypatch.setattr(sandbox, "CHILD", tmp_path / "missing_child.py")
+    jobs = [sandbox.Job("a", "a.py", []), sandbox.Job("b", "b.py", [])]
+    outcomes, _ = sandbox.run_jobs(tmp_path, jobs, sandbox.Limits(startup=20))
+    assert set(outcomes) == {"a", "b"}
+    assert all("the sandbox did not start" in o.failure for o in outcomes.values())

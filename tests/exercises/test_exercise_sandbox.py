@@ -8,6 +8,7 @@ hostile learner's work is still graded.
 
 import csv
 import json
+import shutil
 import socket
 import tempfile
 import textwrap
@@ -147,6 +148,7 @@ def graded(tmp_path_factory):
     listener.close()
     rows = {(r["learner"], r["exercise"]): r for r in csv.DictReader(out.open())}
     yield {"code": code, "rows": rows, "report": report, "accepted": accepted, "shared": shared}
+    shutil.rmtree(shared, ignore_errors=True)
 
 
 def row(graded, learner, slug):

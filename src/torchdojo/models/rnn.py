@@ -90,6 +90,16 @@ def lstm_unroll(lstm: nn.LSTM, xs: Tensor, layer: int = 0) -> tuple[Tensor, Tens
     return torch.stack(hs, 1), torch.stack(cs, 1)
 
 
+@torch.no_grad()
+def init_forget_bias(lstm: nn.LSTM, value: float = 1.0) -> None:
+    """Start every layer's forget gate at b_f = value (f ~ sigmoid(1) ~ 0.73): the cell
+    remembers from the first step, which speeds up learning (Jozefowicz et al., 2015)."""
+    H = lstm.hidden_size
+    for layer in range(lstm.num_layers):
+        getattr(lstm, f"bias_ih_l{layer}")[H:2 * H] = value  # gate order i, f, g, o
+        getattr(lstm, f"bias_hh_l{layer}")[H:2 * H] = 0.0
+
+
 class SequenceClassifier(nn.Module):
     """Tokens -> embedding -> RNN/LSTM/GRU -> the last real (unpadded) hidden state -> logits.
 
@@ -130,6 +140,8 @@ class CharLM(nn.Module):
                                dropout=dropout if layers > 1 else 0.0)
         self.drop = nn.Dropout(dropout)
         self.head = nn.Linear(hidden, vocab_size)
+        if cell == "lstm":
+            init_forget_bias(self.rnn, 1.0)
 
     def step(self, idx: Tensor, state: object = None) -> tuple[Tensor, object]:
         """Logits (B, T, V) for ids (B, T), continuing from `state`; returns the new state."""

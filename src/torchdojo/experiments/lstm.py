@@ -24,14 +24,14 @@ from torchdojo.train.loop import evaluate, fit
 @dataclass
 class Config:
     corpus: str | None = None  # a text file; default: fortunes, else the word list, else built-in
-    max_chars: int | None = 400_000  # read at most this much of the corpus
+    max_chars: int | None = None  # read at most this much of the corpus (None: all of it)
     block: int = 64  # characters per training window (truncated backprop through time)
-    embed: int = 32
-    hidden: int = 128
+    embed: int = 64
+    hidden: int = 256
     layers: int = 1
     epochs: int = 5
     batch_size: int = 32
-    lr: float = 1e-2
+    lr: float = 5e-3
     grad_clip: float = 1.0
     prompt: str = "The "
     temperatures: tuple[float, ...] = (0.5, 0.8, 1.0)

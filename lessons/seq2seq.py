@@ -1,0 +1,104 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Encoder-decoder
+#
+# *Exercise 980 of the source course.* Target: **exact match ≥ 95 %** on dates the
+# model never saw.
+#
+# Some tasks turn one sequence into another of a different length: translation,
+# summarising, or here, normalising a date written by a person into ISO format:
+#
+#     "the 3rd of March 1987"  ->  "1987-03-03"
+#     "Tue 3 Mar 1987"         ->  "1987-03-03"
+#
+# The data are synthetic but the problem is real (every form you have filled in has
+# met it). Dates are split *before* they are written, so no test date appears in
+# training in any of the 15 formats:
+
+# %%
+from torchdojo import show
+from torchdojo.data import dates
+
+for fmt in range(dates.N_FORMATS):
+    print(dates.write_date(dates.dt.date(1987, 3, 3), fmt))
+show.source(dates.make_pairs)
+
+# %% [markdown]
+# ## Encoder, decoder, and the bottleneck
+#
+# The **encoder**, a bidirectional GRU, reads the characters and produces one vector
+# $h_j$ per source position. The **decoder**, a GRU cell, writes the output one
+# character at a time: from its state $s_{t-1}$, the previous character $y_{t-1}$ and
+# a context vector $c_t$ it predicts $y_t$.
+#
+# Without attention, $c_t = c$ is one fixed vector for the whole source: everything
+# the decoder will ever know about the input must squeeze through it. With
+# **additive attention** (Bahdanau et al., 2015) the decoder looks back at every
+# $h_j$ at every step:
+#
+# $$e_{tj} = v^\top \tanh(W s_{t-1} + U h_j), \quad a_{tj} = \mathrm{softmax}_j(e_{tj}),
+# \quad c_t = \sum_j a_{tj} h_j$$
+
+# %%
+from torchdojo.models.seq2seq import AdditiveAttention, Seq2Seq
+
+show.source(AdditiveAttention)
+show.source(Seq2Seq._step)
+
+# %% [markdown]
+# ## Teacher forcing, then greedy decoding
+#
+# In training the decoder is fed the *true* previous character (teacher forcing), so
+# all steps learn at once and early mistakes do not derail later steps. At test time
+# there is no truth to feed: greedy decoding feeds back the model's own argmax. A
+# test pair counts only if all ten characters come out right.
+
+# %%
+from torchdojo.experiments import seq2seq as experiment
+
+show.source(experiment.translation_loss)
+show.source(experiment.exact_match)
+
+# %%
+from torchdojo.experiments.runner import quick_mode, run_experiment
+
+result = run_experiment("seq2seq", quick=quick_mode())
+print(result.dataset_label)
+print({k: round(v, 4) for k, v in result.metrics.items()})
+
+# %% [markdown]
+# ## Learning curves and what attention looks at
+#
+# Each row of a heat map is one output character, each column one source character.
+# The year digits attend to the year, the month digits to the month name (or number),
+# the day digits to the day: the model has learned an alignment nobody gave it.
+# (In quick mode the model is tiny and barely trained; run `dojo run seq2seq` for
+# the sharp version.)
+
+# %%
+from torchdojo.train import plots
+
+show.figure(plots.curves(result.history, ["loss", "char_acc"]))
+model, data = result.objects["model"], result.objects["data"]
+show.figure(experiment.attention_figure(model, data))
+for written, predicted, true in experiment.examples(model, data, 6):
+    print(f"{written!r:32} -> {predicted}   (true {true})")
+
+# %% [markdown]
+# ## Try it
+#
+# - `dojo run seq2seq --set compare_plain=true hidden=32`: with a small state the
+#   fixed-summary model loses more than the attention model does.
+# - `dojo run seq2seq --set n_train=2000`: how much data does each model need?
+# - The transformer lesson solves the same task with attention only, no recurrence.

@@ -1,0 +1,100 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Transformers
+#
+# Targets: **exact match ≥ 99 %** on the dates task of the `seq2seq` lesson, and a
+# decoder-only character model whose **validation loss is below an LSTM's** on the
+# corpus of the `lstm` lesson, with the same number of training tokens.
+#
+# A transformer keeps attention and drops recurrence: every position looks at every
+# other position in one step, so a whole sequence is processed in parallel. Each
+# layer is attention then a small MLP, each wrapped in a residual connection with
+# layer norm before it. The attention is the course's own `MultiHeadAttention`
+# (lesson `attention`):
+
+# %%
+from torchdojo import show
+from torchdojo.models.transformer import Block, CharTransformer, Seq2SeqTransformer
+
+show.source(Block)
+
+# %% [markdown]
+# ## Where am I? Positional encodings
+#
+# Attention is a weighted *set* operation: shuffle the inputs and the outputs shuffle
+# with them. Order has to be added to the input. The original transformer adds
+# sinusoids of geometrically spaced frequencies:
+#
+# $$PE_{pos, 2i} = \sin(pos / 10000^{2i/d}), \qquad PE_{pos, 2i+1} = \cos(pos / 10000^{2i/d})$$
+#
+# Low channels turn fast (they tell neighbours apart), high channels slowly (they
+# tell the beginning from the end); $PE_{p} \cdot PE_{p+k}$ depends only on the offset
+# $k$, which makes relative positions easy to read off.
+#
+# ## No peeking: the causal mask
+#
+# A decoder that predicts token $t+1$ must not see it. In training all positions are
+# computed at once, so position $t$'s attention scores to later positions are set to
+# $-\infty$ before the softmax: the lower-triangular mask on the right.
+
+# %%
+from torchdojo.experiments import transformer as experiment
+
+show.figure(experiment.positions_figure())
+
+# %% [markdown]
+# ## Encoder-decoder on dates, and a character model
+#
+# The encoder reads the written date with unmasked self-attention; the decoder
+# writes the ISO string with causal self-attention and *cross-attention* to the
+# encoder's output (queries from the decoder, keys and values from the encoder).
+# Training, data and scoring are exactly those of the `seq2seq` lesson.
+#
+# The second half trains a decoder-only model (GPT-style: causal self-attention
+# only) and an LSTM on the same character windows for the same number of epochs.
+
+# %%
+show.source(Seq2SeqTransformer.forward)
+show.source(CharTransformer.forward)
+
+# %%
+from torchdojo.experiments.runner import quick_mode, run_experiment
+
+result = run_experiment("transformer", quick=quick_mode())
+print(result.dataset_label)
+print({k: round(v, 4) for k, v in result.metrics.items()})
+print(f"val loss: transformer {result.metrics['transformer_val_loss']:.4f}, "
+      f"LSTM {result.metrics['lstm_val_loss']:.4f} nats per character")
+
+# %% [markdown]
+# ## Cross-attention and validation loss
+#
+# The heat maps show, averaged over heads, which source characters the last decoder
+# layer reads for each output character. (Quick mode trains tiny models briefly;
+# `dojo run transformer` gives the sharp version.)
+
+# %%
+from torchdojo.experiments.seq2seq import attention_figure
+
+show.figure(attention_figure(result.objects["model"], result.objects["data"]))
+show.figure(experiment.char_curves(result.objects["char_history"],
+                                   result.objects["lstm_history"]))
+print(result.objects["sample"])
+
+# %% [markdown]
+# ## Try it
+#
+# - `dojo run transformer --set layers=1 n_heads=1`: how small can the date model be?
+# - `dojo run transformer --set char_layers=2`: does the character model still beat the LSTM?
+# - `dojo run transformer --set corpus=my_text.txt`: your own text.

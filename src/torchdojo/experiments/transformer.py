@@ -1,0 +1,178 @@
+"""transformer (Part III): an encoder-decoder transformer on the dates task, and a decoder-only
+character model against an LSTM on the `lstm` lesson's corpus, with the same token budget.
+
+Part 1 reuses the seq2seq lesson's data, loss and exact-match scoring; only the model
+changes. Part 2 trains both character models on the same windows for the same number
+of epochs (so both see the same tokens) and reports transformer val loss minus LSTM's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from matplotlib.figure import Figure
+from torch import Tensor, nn
+
+from torchdojo.data.dates import load_dates
+from torchdojo.data.text import CharTokenizer, char_windows, load_corpus, train_val_split
+from torchdojo.experiments.base import Context, Result
+from torchdojo.experiments.seq2seq import attention_figure, exact_match, examples, train_translator
+from torchdojo.models.attention import causal_mask
+from torchdojo.models.mlp import count_parameters
+from torchdojo.models.rnn import CharLM
+from torchdojo.models.transformer import CharTransformer, Seq2SeqTransformer, sinusoidal_positions
+from torchdojo.sampling import generate
+from torchdojo.train import plots
+from torchdojo.train.loop import evaluate, fit
+
+
+@dataclass
+class Config:
+    # part 1: dates
+    n_train: int = 20_000
+    n_test: int = 2_000
+    d_model: int = 128
+    n_heads: int = 4
+    layers: int = 2
+    epochs: int = 8
+    batch_size: int = 128
+    lr: float = 1e-3
+    # part 2: character models on the lstm lesson's corpus
+    corpus: str | None = None  # a text file; default: the fortunes (as in `lstm`)
+    max_chars: int | None = 600_000
+    block: int = 128
+    char_layers: int = 4
+    char_d_model: int = 128
+    lstm_hidden: int = 256
+    char_epochs: int = 4
+    char_batch_size: int = 64
+    char_lr: float = 2e-3
+    seed: int = 0
+
+
+QUICK = {"n_train": 1500, "n_test": 200, "epochs": 2, "d_model": 32, "layers": 1,
+         "max_chars": 20_000, "block": 32, "char_layers": 1, "char_d_model": 32,
+         "lstm_hidden": 32, "char_epochs": 1}
+
+
+def next_char_loss(model: nn.Module, batch: tuple[Tensor, ...]) -> tuple[Tensor, dict]:
+    """Mean cross-entropy of the next character at every position (nats per character)."""
+    x, y = batch  # (B, T), (B, T)
+    logits = model(x)  # (B, T, V)
+    return F.cross_entropy(logits.flatten(0, 1), y.flatten()), {}
+
+
+def train_char_model(model: nn.Module, train: tuple[Tensor, Tensor], val: tuple[Tensor, Tensor],
+                     config: Config, ctx: Context, *, log: bool) -> list[dict[str, Any]]:
+    """AdamW + one-cycle for `char_epochs` over the same windows, whatever the model."""
+    model.to(ctx.device)
+    steps = config.char_epochs * -(-train[0].shape[0] // config.char_batch_size)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=config.char_lr, weight_decay=0.01)
+    scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=config.char_lr,
+                                                    total_steps=steps, pct_start=0.1)
+    return fit(model, train, loss_fn=next_char_loss, optimizer=optimizer, scheduler=scheduler,
+               epochs=config.char_epochs, batch_size=config.char_batch_size, val=val,
+               seed=config.seed, run=ctx.run if log else None, quiet=ctx.quiet, grad_clip=1.0)
+
+
+def positions_figure(d_model: int = 64, T: int = 64) -> Figure:
+    """Sinusoidal positional encodings (heat map and a few channels) and the causal mask."""
+    pe = sinusoidal_positions(T, d_model)
+    fig = Figure(figsize=(13, 3.6))
+    heat, lines, mask = fig.subplots(1, 3)
+    image = heat.imshow(pe.T.numpy(), aspect="auto", cmap="RdBu")
+    fig.colorbar(image, ax=heat, fraction=0.046)
+    heat.set_xlabel("position")
+    heat.set_ylabel("channel")
+    heat.set_title("positional encoding PE[pos, channel]")
+    for c in (0, 2, 10, 30):
+        lines.plot(pe[:, c].numpy(), label=f"channel {c}")
+    lines.set_xlabel("position")
+    lines.set_title("low channels turn fast, high channels slowly")
+    lines.legend(fontsize=7)
+    mask.imshow(causal_mask(12).numpy(), cmap="Greys")
+    mask.set_xlabel("key position s")
+    mask.set_ylabel("query position t")
+    mask.set_title("causal mask: t may attend to s <= t")
+    fig.tight_layout()
+    return fig
+
+
+def char_curves(tf_history: list[dict], lstm_history: list[dict]) -> Figure:
+    """Validation loss per epoch of both character models."""
+    fig = Figure(figsize=(5, 3.4))
+    ax = fig.subplots()
+    for name, history in (("transformer", tf_history), ("LSTM", lstm_history)):
+        val = [r for r in history if r["phase"] == "val"]
+        ax.plot([r["epoch"] for r in val], [r["loss"] for r in val], "-o", ms=3, label=name)
+    ax.set_xlabel("epoch (same tokens for both)")
+    ax.set_ylabel("val loss (nats/char)")
+    ax.legend()
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def run(config: Config, ctx: Context) -> Result:
+    """Dates with an encoder-decoder transformer; then transformer vs LSTM on text."""
+    metrics: dict[str, float] = {}
+    # 1) the seq2seq task, attention only
+    data = load_dates(config.n_train, config.n_test, seed=config.seed, device=ctx.device)
+    torch.manual_seed(config.seed)
+    model = Seq2SeqTransformer(len(data.src_vocab), len(data.tgt_vocab), config.d_model,
+                               config.n_heads, config.layers, 2 * config.d_model,
+                               max_len=data.train_src.shape[1])
+    ctx.say(f"1) encoder-decoder transformer, {count_parameters(model):,} params, "
+            f"on {data.label}")
+    history = train_translator(model, data, config, ctx)
+    metrics["exact_match"] = exact_match(model, data.test_src, data.test_tgt)
+    ctx.say(f"   exact match: {100 * metrics['exact_match']:.2f}%")
+    for written, predicted, true in examples(model, data, 4):
+        verdict = "ok" if predicted == true else "want " + true
+        ctx.say(f"   {written!r:32} -> {predicted}  {verdict}")
+
+    # 2) decoder-only character model vs an LSTM, same corpus, same windows, same epochs
+    corpus = load_corpus(config.corpus, max_chars=config.max_chars)
+    tokenizer = CharTokenizer.from_text(corpus.text)
+    train_ids, val_ids = train_val_split(tokenizer.encode(corpus.text))
+    train = tuple(t.to(ctx.device) for t in char_windows(train_ids, config.block))
+    val = tuple(t.to(ctx.device) for t in char_windows(val_ids, config.block))
+    tokens = train[0].numel() * config.char_epochs
+    ctx.say(f"2) character models on {corpus.label}: {train[0].shape[0]:,} windows of "
+            f"{config.block}, {tokens:,} training tokens each")
+    torch.manual_seed(config.seed)
+    char_tf = CharTransformer(tokenizer.vocab_size, config.block, config.char_d_model,
+                              config.n_heads, config.char_layers, 4 * config.char_d_model)
+    ctx.say(f"   transformer, {count_parameters(char_tf):,} params")
+    tf_history = train_char_model(char_tf, train, val, config, ctx, log=False)
+    torch.manual_seed(config.seed)
+    lstm = CharLM(tokenizer.vocab_size, embed=64, hidden=config.lstm_hidden, cell="lstm")
+    ctx.say(f"   LSTM, {count_parameters(lstm):,} params")
+    lstm_history = train_char_model(lstm, train, val, config, ctx, log=False)
+    metrics["transformer_val_loss"] = evaluate(char_tf, val, next_char_loss)["loss"]
+    metrics["lstm_val_loss"] = evaluate(lstm, val, next_char_loss)["loss"]
+    metrics["minus_lstm_val_loss"] = metrics["transformer_val_loss"] - metrics["lstm_val_loss"]
+    ctx.say(f"   val loss: transformer {metrics['transformer_val_loss']:.4f}, "
+            f"LSTM {metrics['lstm_val_loss']:.4f} nats/char")
+    g = torch.Generator().manual_seed(config.seed)
+    sample = generate(char_tf, tokenizer, corpus.text[:1], 300, temperature=0.8, generator=g)
+    ctx.say("   sample from the transformer:\n" + sample)
+
+    result = Result(metrics, dataset="dates+" + corpus.name,
+                    dataset_label=f"{data.label}; {corpus.label}", history=history,
+                    objects={"model": model, "data": data, "char_model": char_tf, "lstm": lstm,
+                             "tokenizer": tokenizer, "sample": sample,
+                             "char_history": tf_history, "lstm_history": lstm_history})
+    if ctx.is_main:
+        result.figures["curves"] = ctx.savefig(plots.curves(history, ["loss", "char_acc"]),
+                                               "curves")
+        result.figures["attention"] = ctx.savefig(attention_figure(model, data), "attention")
+        result.figures["positions"] = ctx.savefig(positions_figure(), "positions")
+        result.figures["char_val_loss"] = ctx.savefig(char_curves(tf_history, lstm_history),
+                                                      "char_val_loss")
+    result.notes.append(f"char val loss: transformer {metrics['transformer_val_loss']:.4f} vs "
+                        f"LSTM {metrics['lstm_val_loss']:.4f}")
+    return result

@@ -10,8 +10,8 @@ import time
 
 import torch
 from torch.utils.data import DataLoader, Dataset
-from torchdojo.data.vision import load_images
 
+from torchdojo.data.vision import load_images
 from torchdojo.models.mlp import MLP
 from torchdojo.train import tasks
 from torchdojo.train.loop import fit

@@ -44,7 +44,7 @@ class Config:
     seed: int = 0
 
 
-QUICK = {"max_chars": 30_000, "block": 32, "embed": 16, "hidden": 48, "epochs": 2,
+QUICK = {"max_chars": 30_000, "block": 32, "embed": 16, "hidden": 48, "epochs": 2, "lr": 1e-2,
          "sample_chars": 80, "series_epochs": 8, "series_hidden": 16}
 
 

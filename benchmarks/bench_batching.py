@@ -9,28 +9,15 @@ from __future__ import annotations
 import time
 
 import torch
-from torch.utils.data import DataLoader, Dataset
+from torch.utils.data import DataLoader
 
+from torchdojo.data.datasets import ImageDataset
 from torchdojo.data.vision import load_images
 from torchdojo.models.mlp import MLP
 from torchdojo.train import tasks
 from torchdojo.train.loop import fit
 
 BATCH = 128
-
-
-class PerSampleImages(Dataset):
-    """What a torchvision-style dataset does: convert and normalise one image per __getitem__."""
-
-    def __init__(self, images: torch.Tensor, labels: torch.Tensor, mean: float, std: float):
-        self.images, self.labels, self.mean, self.std = images, labels, mean, std
-
-    def __len__(self) -> int:
-        return len(self.labels)
-
-    def __getitem__(self, i: int) -> tuple[torch.Tensor, int]:
-        x = (self.images[i].float().div(255) - self.mean) / self.std
-        return x.unsqueeze(0), int(self.labels[i])
 
 
 def dataloader_epoch(model: torch.nn.Module, loader: DataLoader) -> None:
@@ -52,7 +39,7 @@ def main(dataset: str = "fashion-mnist") -> dict[str, float]:
 
     torch.manual_seed(0)
     model = MLP(784, (512, 512), 10)
-    loader = DataLoader(PerSampleImages(data.train_x, data.train_y, mean, std),
+    loader = DataLoader(ImageDataset(data.train_x, data.train_y, mean, std),
                         batch_size=BATCH, shuffle=True)
     t0 = time.perf_counter()
     dataloader_epoch(model, loader)

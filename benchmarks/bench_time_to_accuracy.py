@@ -15,8 +15,8 @@ from functools import partial
 import torch
 from torch.utils.data import DataLoader
 
-from benchmarks.bench_batching import PerSampleImages
 from torchdojo import registry
+from torchdojo.data.datasets import ImageDataset
 from torchdojo.experiments import runner
 from torchdojo.experiments.base import Context
 from torchdojo.experiments.image_classifier import load_tensors, train_classifier
@@ -36,7 +36,7 @@ def reference(make_model: Callable[[], torch.nn.Module], dataset: str, threshold
     data = tensors.data
     torch.manual_seed(0)
     model = make_model()
-    train = DataLoader(PerSampleImages(data.train_x, data.train_y, tensors.mean, tensors.std),
+    train = DataLoader(ImageDataset(data.train_x, data.train_y, tensors.mean, tensors.std),
                        batch_size=64, shuffle=True)
     optimizer = torch.optim.Adadelta(model.parameters(), lr=1.0)
     scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=1, gamma=0.7)

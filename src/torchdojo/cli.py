@@ -58,12 +58,18 @@ def cmd_run(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 130
     if started.ctx.is_main:
-        shown = "  ".join(f"{k} {v:.4g}" for k, v in result.metrics.items())
+        shown = "  ".join(f"{k} {_number(v)}" for k, v in result.metrics.items())
         print(f"{started.lesson.id}: {shown}")
         for target, verdict in runner.verdicts(started.lesson, started.config, result):
             print(f"  target {target}: {verdict}")
         print(f"report: {result.run_dir / 'report.html'}")
     return 0
+
+
+def _number(value: float) -> str:
+    """Counts as integers (60000, not 6e+04); everything else to four significant digits."""
+    value = float(value)
+    return f"{value:.0f}" if value.is_integer() and abs(value) < 1e15 else f"{value:.4g}"
 
 
 def _distributed_rank() -> dict[str, int]:

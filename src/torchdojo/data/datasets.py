@@ -1,0 +1,41 @@
+"""A per-sample `Dataset` over MNIST-family tensors: what torchvision's MNIST class does.
+
+The `mnist-data` lesson teaches it with a `DataLoader`, and the benchmarks use it as the
+standard pipeline that torchdojo's in-memory batching is measured against.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor
+from torch.utils.data import Dataset
+
+
+class ImageDataset(Dataset):
+    """Image i as a normalised float tensor (1, 28, 28) and its label, one per __getitem__.
+
+    x = (pixel / 255 - mean) / std, with the mean and std of the training images.
+    """
+
+    def __init__(self, images: Tensor, labels: Tensor, mean: float, std: float):
+        if images.shape[0] != labels.shape[0]:
+            raise ValueError(f"{images.shape[0]} images but {labels.shape[0]} labels")
+        self.images, self.labels, self.mean, self.std = images, labels, mean, std
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def __getitem__(self, i: int) -> tuple[Tensor, int]:
+        x = (self.images[i].float().div(255) - self.mean) / self.std  # (28, 28)
+        return x.unsqueeze(0), int(self.labels[i])  # (1, 28, 28), class index
+
+
+def normalisation(images: Tensor) -> tuple[float, float]:
+    """Mean and standard deviation of uint8 images scaled to [0, 1]."""
+    scaled = images.float().div(255)
+    return scaled.mean().item(), scaled.std().item()
+
+
+def class_counts(labels: Tensor, num_classes: int = 10) -> Tensor:
+    """How many examples of each class: (num_classes,) int64."""
+    return torch.bincount(labels.long(), minlength=num_classes)

@@ -35,8 +35,19 @@ verify: $(VENV)/.dev data  ## full runs of every lesson against the curriculum t
 bench: $(VENV)/.dev  ## speed measurements, printed (never asserted)
 	$(BIN)/python -m benchmarks.run_all
 
-book: $(VENV)/.dev  ## notebooks and the static HTML course book
+book: $(VENV)/.dev  ## notebooks and the static HTML course book (open book/index.html)
 	$(BIN)/dojo book
+
+BOOK_CHECK := build/book-quick
+
+book-check: $(VENV)/.dev  ## quick book with slides, every page opened in headless Chromium
+	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			apt-get update -q && apt-get install -y -q chromium chromium-driver; \
+		else echo "book-check needs Debian's chromium and chromium-driver:" \
+			"apt-get install -y chromium chromium-driver (as root)"; exit 2; fi; fi
+	TORCHDOJO_OFFLINE=1 $(BIN)/dojo book --quick --slides --out $(BOOK_CHECK)
+	$(BIN)/python -m torchdojo.book.browser_check $(BOOK_CHECK) --shots $(BOOK_CHECK)/screenshots
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check src tests lessons benchmarks

@@ -10,7 +10,7 @@
 #     name: python3
 # ---
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # # A layer of neurons is an affine transform
 #
 # *Exercise 210.* Target: **exact match with `nn.Linear`**.
@@ -20,7 +20,7 @@
 # of shape (K,). Here it is, written out; its parameters have the same names and shapes
 # as `nn.Linear`'s.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 import torch
 from torch import nn
 
@@ -29,7 +29,7 @@ from torchdojo.models.affine import Affine
 
 show.source(Affine)
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 torch.manual_seed(0)
 ours, ref = Affine(3, 2), nn.Linear(3, 2)
 ref.load_state_dict(ours.state_dict())  # the very same W and b
@@ -37,14 +37,14 @@ x = torch.randn(5, 3)  # (B, D)
 print("ours:\n", ours(x), "\nnn.Linear:\n", ref(x))
 print("identical:", torch.equal(ours(x), ref(x)))
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## What W and b do to the plane
 #
 # W alone moves the unit vectors e₁, e₂ to its two columns and drags every point
 # along: rotation, stretching, shearing, about the origin. The bias b then shifts the
 # whole cloud. Straight lines stay straight; that is all a single layer can do.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 from torchdojo.experiments.runner import quick_mode, run_experiment
 
 result = run_experiment("affine", quick=quick_mode())

@@ -10,7 +10,7 @@
 #     name: python3
 # ---
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # # Tensors
 #
 # *Exercise 110 of the source course; seed 002, 004.* Target: **runs** (every check holds).
@@ -20,7 +20,7 @@
 # how they were computed (the next lesson). Each row of an `(N, 2)` tensor is a point of
 # the plane; each row of an `(N, 3)` tensor a point of space.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 import numpy as np
 import torch
 
@@ -29,12 +29,12 @@ print(x)
 print("shape", tuple(x.shape), "dtype", x.dtype, "row 1:", x[1].tolist(), "column 2:", x[:, 2])
 print("mask x > 8:", x[x > 8].tolist())
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # **Reshaping** changes how the same numbers are read; `view` shares storage, `permute`
 # only swaps strides. **Broadcasting** stretches dimensions of size 1, so a `(3, 1)`
 # column plus a `(1, 4)` row is a `(3, 4)` table, no loop needed.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 col, row = torch.arange(3.0).reshape(3, 1), torch.arange(4.0).reshape(1, 4)
 print(col * 10 + row)  # (3, 1) and (1, 4) -> (3, 4)
 a = np.ones(3)
@@ -44,10 +44,10 @@ print("NumPy change seen by torch:", t.tolist())
 device = "cuda" if torch.cuda.is_available() else "cpu"
 print("moved to", x.to(device).device)
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # The experiment turns each of these facts into a check; here is its code, then its run.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 from torchdojo import show
 from torchdojo.experiments import tensors
 from torchdojo.experiments.runner import quick_mode, run_experiment
@@ -56,7 +56,7 @@ show.source(tensors.checks)
 result = run_experiment("tensors", quick=quick_mode())
 print(result.metrics)
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Points of 2-D and 3-D space
 
 # %%

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import matplotlib
 import numpy as np
 import torch
 from matplotlib.figure import Figure
@@ -91,3 +92,214 @@ def worst_mistakes(images: torch.Tensor, logits: torch.Tensor, targets: torch.Te
     titles = [f"{str(classes[preds[i]])[:8]} ({probs[i, preds[i]]:.0%})\nnot "
               f"{str(classes[targets[i]])[:8]}" for i in worst.tolist()]
     return image_grid(images[worst], titles, title="most confident mistakes")
+
+
+def mosaic(images: torch.Tensor, rows: int, *, title: str | None = None,
+           row_labels: Sequence[str] | None = None) -> Figure:
+    """(N, H, W) or (N, 1, H, W) images tiled into one picture of `rows` rows (one imshow)."""
+    images = images.detach().float().cpu()
+    if images.ndim == 4:
+        images = images[:, 0]
+    n, h, w = images.shape
+    cols = -(-n // rows)
+    canvas = torch.full((rows * (h + 1) - 1, cols * (w + 1) - 1), 0.15)  # light grey gutters
+    for i in range(n):
+        r, c = divmod(i, cols)
+        canvas[r * (h + 1):r * (h + 1) + h, c * (w + 1):c * (w + 1) + w] = images[i]
+    scale = 0.6 if max(rows, cols) <= 12 else 0.3
+    fig = Figure(figsize=(scale * cols + (1.2 if row_labels else 0.3),
+                          scale * rows + (0.5 if title else 0.2)))
+    ax = fig.subplots()
+    ax.imshow(canvas.numpy(), cmap="gray_r", vmin=0, vmax=1)
+    ax.set_xticks([])
+    if row_labels:
+        ax.set_yticks([r * (h + 1) + h / 2 for r in range(rows)], list(row_labels))
+        ax.tick_params(left=False)
+    else:
+        ax.set_yticks([])
+    for side in ax.spines.values():
+        side.set_visible(False)
+    if title:
+        ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+def latent_scatter(z: torch.Tensor, labels: torch.Tensor, classes: Sequence[str], *,
+                   title: str = "latent means of the test images") -> Figure:
+    """A 2-D latent code per image (N, 2), coloured by its class."""
+    z, labels = z.detach().float().cpu(), labels.cpu()
+    fig = Figure(figsize=(6.2, 5.4))
+    ax = fig.subplots()
+    points = ax.scatter(z[:, 0].numpy(), z[:, 1].numpy(), c=labels.numpy(), cmap="tab10",
+                        s=4, alpha=0.7, vmin=-0.5, vmax=9.5)
+    bar = fig.colorbar(points, ax=ax, ticks=range(len(classes)))
+    bar.ax.set_yticklabels([str(c)[:10] for c in classes])
+    ax.set_xlabel("$z_1$")
+    ax.set_ylabel("$z_2$")
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def feature_maps(image: torch.Tensor, maps: Sequence[torch.Tensor], names: Sequence[str], *,
+                 cols: int = 8) -> Figure:
+    """An input image (H, W), then one block of panels per layer's (C, h, w) feature maps."""
+    blocks = [-(-m.shape[0] // cols) for m in maps]  # rows each layer needs
+    fig = Figure(figsize=(1.3 * cols, 1.4 * (2 + sum(blocks)) + 0.3 * len(maps)))
+    grid = fig.add_gridspec(2 + sum(blocks), cols)
+    ax = fig.add_subplot(grid[:2, :2])
+    ax.imshow(image.detach().float().cpu().numpy(), cmap="gray")
+    ax.set_title("input")
+    ax.axis("off")
+    row = 2
+    for layer, name in zip(maps, names):
+        layer = layer.detach().float().cpu()
+        for c in range(layer.shape[0]):
+            ax = fig.add_subplot(grid[row + c // cols, c % cols])
+            ax.imshow(layer[c].numpy(), cmap="viridis")
+            ax.axis("off")
+            ax.set_title(f"#{c}", fontsize=7)
+            if c == 0:
+                ax.text(0, 1.25, name, transform=ax.transAxes, fontsize=9, weight="bold")
+        row += -(-layer.shape[0] // cols)
+    fig.tight_layout()
+    return fig
+
+
+def layer_grad_norms(series: dict[str, tuple[Sequence[int], Sequence[Sequence[float]]]],
+                     *, cols: int = 2) -> Figure:
+    """Per-layer gradient norms over training, one panel per variant (log scale).
+
+    `series[name] = (steps, norms)` with `norms[layer][i]` the norm at `steps[i]`.
+    """
+    n = len(series)
+    cols = min(cols, max(n, 1))
+    rows = -(-n // cols)
+    fig = Figure(figsize=(5.2 * cols, 3.4 * rows))
+    axes = np.atleast_1d(fig.subplots(rows, cols, squeeze=False)).ravel()
+    for ax in axes[n:]:
+        ax.axis("off")
+    for ax, (name, (steps, norms)) in zip(axes, series.items()):
+        shades = matplotlib.colormaps["viridis"](np.linspace(0, 0.9, max(len(norms), 1)))
+        for layer, values in enumerate(norms):  # first layer dark, last layer light
+            ax.plot(steps, values, label=f"layer {layer + 1}", linewidth=1.2,
+                    color=shades[layer])
+        ax.set_yscale("log")
+        ax.set_xlabel("training step")
+        ax.set_ylabel("||dL/dW||")
+        ax.set_title(name, fontsize=9)
+        ax.grid(alpha=0.3)
+    axes[0].legend(fontsize=7, ncol=2)
+    fig.tight_layout()
+    return fig
+
+
+def variant_table(names: Sequence[str], layer_values: Sequence[Sequence[float]],
+                  accs: Sequence[float]) -> Figure:
+    """One row per variant: a heat map of log10 per-layer values (e.g. gradient norms at
+    initialisation), and beside it a bar of the variant's accuracy."""
+    values = np.log10(np.maximum(np.asarray(layer_values, dtype=float), 1e-30))  # (V, L)
+    n, layers = values.shape
+    fig = Figure(figsize=(11, 0.42 * n + 1.6))
+    left, right = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.4, 1]}, sharey=True)
+    image = left.imshow(values, cmap="magma", aspect="auto")
+    fig.colorbar(image, ax=left, fraction=0.04, label="log10 ||dL/dW|| at step 1")
+    for i in range(n):
+        for j in range(layers):
+            left.text(j, i, f"{values[i, j]:.1f}", ha="center", va="center", fontsize=7,
+                      color="white" if values[i, j] < values.mean() else "black")
+    left.set_xticks(range(layers), [f"layer {j + 1}" for j in range(layers)], fontsize=8)
+    left.set_yticks(range(n), list(names), fontsize=8)
+    left.set_title("gradient norm per layer at initialisation")
+    right.barh(range(n), [100 * a for a in accs], color="tab:blue")
+    for i, a in enumerate(accs):
+        right.text(100 * a + 1, i, f"{100 * a:.1f}", va="center", fontsize=7)
+    right.set_xlim(0, 110)
+    right.set_xlabel("test accuracy after the short run (%)")
+    right.grid(alpha=0.3, axis="x")
+    fig.tight_layout()
+    return fig
+
+
+def image_rows(rows: torch.Tensor, row_labels: Sequence[str] | None = None,
+               col_labels: Sequence[str] | None = None, *, title: str | None = None) -> Figure:
+    """A table of images in [0, 1], (R, C, H, W) or (R, C, 1, H, W), on one grey scale: e.g.
+    one row per sample and one column per epoch or per denoising step."""
+    rows = rows.detach().float().cpu()
+    if rows.ndim == 5:
+        rows = rows[:, :, 0]
+    n_rows, n_cols = rows.shape[:2]
+    fig = Figure(figsize=(0.95 * n_cols + 0.6, 0.95 * n_rows + (0.5 if title else 0.2)))
+    axes = fig.subplots(n_rows, n_cols, squeeze=False)
+    for r in range(n_rows):
+        for c in range(n_cols):
+            ax = axes[r, c]
+            ax.imshow(rows[r, c].numpy(), cmap="gray", vmin=0, vmax=1)
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if r == 0 and col_labels is not None:
+                ax.set_title(col_labels[c], fontsize=7)
+            if c == 0 and row_labels is not None:
+                ax.set_ylabel(row_labels[r], fontsize=7)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def tile(images: torch.Tensor, cols: int = 8, pad: int = 2) -> np.ndarray:
+    """(N, 1, H, W) images in [-1, 1] -> one uint8 (rows*(H+pad), cols*(W+pad)) mosaic."""
+    x = ((images.detach().float().cpu().clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8)
+    n, _, h, w = x.shape
+    rows = -(-n // cols)
+    out = torch.zeros(rows * (h + pad) + pad, cols * (w + pad) + pad, dtype=torch.uint8)
+    for i in range(n):
+        r, c = divmod(i, cols)
+        top, left = pad + r * (h + pad), pad + c * (w + pad)
+        out[top:top + h, left:left + w] = x[i, 0]
+    return out.numpy()
+
+
+def gif_bytes(frames: Sequence[np.ndarray], *, scale: int = 2, ms_per_frame: int = 250) -> bytes:
+    """Grey uint8 mosaics -> an animated GIF (Pillow), each enlarged `scale` times, looping."""
+    import io
+
+    from PIL import Image
+
+    images = [Image.fromarray(f).resize((f.shape[1] * scale, f.shape[0] * scale),
+                                        Image.NEAREST) for f in frames]
+    buffer = io.BytesIO()
+    images[0].save(buffer, format="GIF", save_all=True, append_images=images[1:],
+                   duration=ms_per_frame, loop=0)
+    return buffer.getvalue()
+
+
+def png_bytes(mosaic: np.ndarray, *, scale: int = 2) -> bytes:
+    """A grey uint8 mosaic -> PNG bytes (Pillow), enlarged `scale` times."""
+    import io
+
+    from PIL import Image
+
+    image = Image.fromarray(mosaic)
+    image = image.resize((mosaic.shape[1] * scale, mosaic.shape[0] * scale), Image.NEAREST)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def class_shares(shares: torch.Tensor, classes: Sequence[str], *,
+                 title: str = "classes of the samples, as the judge sees them") -> Figure:
+    """A bar per class: the share of samples assigned to it (uniform = 1/K; collapse shows)."""
+    fig = Figure(figsize=(6, 2.8))
+    ax = fig.subplots()
+    k = len(classes)
+    ax.bar(range(k), shares.cpu().numpy())
+    ax.axhline(1 / k, color="grey", lw=0.8, ls="--", label="uniform")
+    ax.set_xticks(range(k), [str(c)[:10] for c in classes], rotation=30)
+    ax.set_ylabel("share")
+    ax.set_title(title, fontsize=10)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig

@@ -8,6 +8,7 @@ of seeds becomes a batch of episodes, played by `rollout` inside the experiment'
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,10 @@ def require_gymnasium() -> Any:
 def make_env(name: str = "CartPole-v1", render: bool = False) -> Any:
     """A gymnasium environment (rgb_array rendering when `render`)."""
     gym = require_gymnasium()
+    if render:
+        # rgb_array frames need no screen; without this, pygame's SDL looks for one and
+        # prints "error: XDG_RUNTIME_DIR is invalid" on headless machines
+        os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
     try:
         return gym.make(name, render_mode="rgb_array" if render else None)
     except gym.error.Error as e:

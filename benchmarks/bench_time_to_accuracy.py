@@ -74,7 +74,8 @@ def ours(lesson: str, dataset: str, threshold: float, tmp: str) -> tuple[float, 
 
     ctx = Context(run=Run(tmp), quiet=True)
     try:
-        train_classifier(model, tensors, config, ctx, callbacks=(stop,))
+        train_classifier(model, tensors, config, ctx, callbacks=(stop,),
+                         shift=getattr(config, "shift", 0))  # the lesson's augmentation
     except Reached:
         return time.perf_counter() - state["t0"], state["epoch"], state["acc"]
     return float("inf"), state["epoch"], state["acc"]

@@ -20,7 +20,7 @@ ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh}
 POOLS = {"max": nn.MaxPool2d, "avg": nn.AvgPool2d}
 
 
-def conv_output_size(n: int, kernel: int, padding: int = 0, stride: int = 1) -> int:
+def conv_output_size(n: int, kernel: int, stride: int = 1, padding: int = 0) -> int:
     """Side length after a conv or pool: floor((n + 2p - k) / s) + 1."""
     return (n + 2 * padding - kernel) // stride + 1
 

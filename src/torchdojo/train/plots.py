@@ -145,10 +145,11 @@ def latent_scatter(z: torch.Tensor, labels: torch.Tensor, classes: Sequence[str]
 
 def feature_maps(image: torch.Tensor, maps: Sequence[torch.Tensor], names: Sequence[str], *,
                  cols: int = 8) -> Figure:
-    """An input image (H, W), then one block of panels per layer's (C, h, w) feature maps."""
-    blocks = [-(-m.shape[0] // cols) for m in maps]  # rows each layer needs
-    fig = Figure(figsize=(1.3 * cols, 1.4 * (2 + sum(blocks)) + 0.3 * len(maps)))
-    grid = fig.add_gridspec(2 + sum(blocks), cols)
+    """An input image (H, W), then one block of panels per layer's (C, h, w) feature maps,
+    each panel titled '<layer name> #<channel>'."""
+    rows = [-(-m.shape[0] // cols) for m in maps]  # rows each layer needs
+    fig = Figure(figsize=(1.3 * cols, 1.45 * (2 + sum(rows))))
+    grid = fig.add_gridspec(2 + sum(rows), cols)
     ax = fig.add_subplot(grid[:2, :2])
     ax.imshow(image.detach().float().cpu().numpy(), cmap="gray")
     ax.set_title("input")
@@ -160,10 +161,28 @@ def feature_maps(image: torch.Tensor, maps: Sequence[torch.Tensor], names: Seque
             ax = fig.add_subplot(grid[row + c // cols, c % cols])
             ax.imshow(layer[c].numpy(), cmap="viridis")
             ax.axis("off")
-            ax.set_title(f"#{c}", fontsize=7)
-            if c == 0:
-                ax.text(0, 1.25, name, transform=ax.transAxes, fontsize=9, weight="bold")
+            ax.set_title(f"{name} #{c}", fontsize=7)
         row += -(-layer.shape[0] // cols)
+    fig.subplots_adjust(left=0.02, right=0.98, bottom=0.02, top=0.96, hspace=0.35, wspace=0.1)
+    return fig
+
+
+def filters(weights: torch.Tensor, *, cols: int = 8, title: str | None = None) -> Figure:
+    """Conv filters (N, k, k) on a symmetric colour scale: white 0, blue +, red -."""
+    weights = weights.detach().float().cpu()
+    limit = float(weights.abs().max()) or 1.0
+    n = weights.shape[0]
+    cols = min(cols, n)
+    rows = -(-n // cols)
+    fig = Figure(figsize=(1.2 * cols, 1.3 * rows + (0.4 if title else 0)))
+    axes = np.atleast_1d(fig.subplots(rows, cols, squeeze=False)).ravel()
+    for i, ax in enumerate(axes):
+        ax.axis("off")
+        if i < n:
+            ax.imshow(weights[i].numpy(), cmap="RdBu", vmin=-limit, vmax=limit)
+            ax.set_title(f"#{i}", fontsize=7)
+    if title:
+        fig.suptitle(title)
     fig.tight_layout()
     return fig
 

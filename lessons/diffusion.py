@@ -1,0 +1,159 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Diffusion models (DDPM)
+#
+# *Source 004 (diffusion).* Target: the same measurements as the `gan` lesson, and
+# better than the GAN on both.
+#
+# A denoising diffusion probabilistic model (Ho et al. 2020) learns to undo noise. The
+# *forward process* adds a little Gaussian noise T times (eq. 2):
+#
+# $$q(x_t \mid x_{t-1}) = \mathcal N\big(\sqrt{1-\beta_t}\,x_{t-1},\ \beta_t I\big)$$
+#
+# and because Gaussians compose, step t can be reached from x_0 in one jump (eq. 4),
+# with alpha_t = 1 - beta_t and alpha_bar_t = prod_{s<=t} alpha_s:
+#
+# $$q(x_t \mid x_0) = \mathcal N\big(\sqrt{\bar\alpha_t}\,x_0,\ (1-\bar\alpha_t) I\big),
+# \qquad x_t = \sqrt{\bar\alpha_t}\,x_0 + \sqrt{1-\bar\alpha_t}\,\epsilon$$
+#
+# We use T = 200 steps instead of the paper's 1000 (sampling costs T network calls and
+# this course runs on a CPU), with the paper's linear betas scaled by 1000/T so that x_T
+# is still pure noise.
+
+# %%
+from torchdojo import diffusion, show
+
+show.source(diffusion.Schedule)
+show.source(diffusion.q_sample)
+show.source(diffusion.q_step)
+
+# %% [markdown]
+# ## The jump equals the walk
+#
+# Iterate eq. 2 step by step on many copies of one image, and compare the mean and
+# spread with eq. 4's closed form:
+
+# %%
+import torch
+
+schedule = diffusion.Schedule.scaled_linear(200)
+g = torch.Generator().manual_seed(0)
+x0 = torch.tensor([-1.0, 0.0, 1.0], dtype=torch.float64).repeat(20_000, 1)  # 3 pixels
+x = x0.clone()
+for i in range(100):
+    x = diffusion.q_step(x, torch.full((20_000,), i),
+                         torch.randn(x.shape, generator=g, dtype=torch.float64), schedule.beta)
+a = schedule.alpha_bar[99]
+print("walked 100 steps: mean", x.mean(0).numpy().round(3), " std", x.std(0).numpy().round(3))
+print("closed form:      mean", (a.sqrt() * x0[0]).numpy().round(3),
+      " std", round((1 - a).sqrt().item(), 3))
+
+# %%
+from torchdojo.experiments import diffusion as experiment
+
+show.figure(experiment.schedule_figure(schedule))
+
+# %% [markdown]
+# ## Learning to denoise: the simple loss (eq. 14)
+#
+# A network eps_theta(x_t, t) is trained to predict the noise eps that was mixed in:
+#
+# $$L_\text{simple} = \mathbb E_{t, x_0, \epsilon}\,
+# \big\| \epsilon - \epsilon_\theta(\sqrt{\bar\alpha_t}\,x_0 + \sqrt{1-\bar\alpha_t}\,\epsilon,\ t)
+# \big\|^2$$
+#
+# Ho et al. derive it from the variational bound and drop the weights of its terms,
+# which trains better. The network is a small U-Net (the paper's design, cut down): the
+# step t enters as a sinusoidal embedding added inside every residual block.
+
+# %%
+from torchdojo.models.unet import UNet
+
+show.source(diffusion.ddpm_loss)
+show.source(UNet)
+
+# %% [markdown]
+# ## Sampling: Algorithm 2
+#
+# Start from x_T ~ N(0, I); at each step remove the predicted noise and add back a
+# little fresh noise (sigma_t^2 = beta_t), down to x_0:
+#
+# $$x_{t-1} = \frac{1}{\sqrt{\alpha_t}}\Big(x_t - \frac{\beta_t}{\sqrt{1-\bar\alpha_t}}\,
+# \epsilon_\theta(x_t, t)\Big) + \sigma_t z$$
+
+# %%
+show.source(diffusion.p_sample_step)
+show.source(diffusion.sample)
+
+# %% [markdown]
+# ## Training
+#
+# The loss is an ordinary loss, so training is the course's one loop with a `loss_fn`.
+# The weights that sample are an exponential moving average (EMA) of the trained ones,
+# updated after every optimiser step and checkpointed with the run: it smooths out the
+# noise of the last steps and gives visibly cleaner digits.
+
+# %%
+from torchdojo.experiments.runner import quick_mode, run_experiment
+
+show.source(experiment.make_loss)
+result = run_experiment("diffusion", quick=quick_mode())
+print(result.dataset_label)
+print({k: round(v, 4) for k, v in result.metrics.items()})
+
+# %%
+from torchdojo.train import plots
+
+show.figure(plots.curves(result.history, ["loss"]))
+
+# %% [markdown]
+# ## The denoising chain
+#
+# Each row is one sample, from pure noise x_T (left) to the final x_0 (right). The
+# coarse shape of the digit is settled early; the last steps only sharpen strokes.
+
+# %%
+chain = result.objects["chain"]
+steps = sorted(chain, reverse=True)
+rows = torch.stack([chain[t][:6].clamp(-1, 1) for t in steps], 1)  # (6, steps, 1, 28, 28)
+show.figure(plots.image_rows((rows + 1) / 2, col_labels=[f"t = {t}" for t in steps]))
+
+# %% [markdown]
+# ## Measured like the GAN
+#
+# The same judge (a LeNet-5 trained on the real digits) scores the samples: the
+# classifier FID against real training digits and the share recognised with confidence
+# >= 0.9; `fid_real` and `real_recognised` are the same numbers for real test digits.
+# Run the `gan` lesson (or see the README's results table) to compare.
+
+# %%
+from torchdojo import metrics
+
+m = result.metrics
+print(f"classifier FID {m['fid']:.2f}  (real test vs real train: {m['fid_real']:.2f})")
+print(f"recognised {m['recognised']:.1%}  (real test digits: {m['real_recognised']:.1%})")
+probs, samples = result.objects["probs"], result.objects["samples"]
+conf, labels = probs[:32].max(1)
+titles = [f"{k} {c:.0%}" for k, c in zip(labels.tolist(), conf.tolist())]
+show.figure(plots.image_grid((samples[:32] + 1) / 2, titles, title="judge's label, confidence"))
+show.figure(plots.class_shares(metrics.class_shares(probs), result.objects["data"].classes))
+
+# %% [markdown]
+# ## Try it
+#
+# - `dojo run diffusion --set T=50`: fewer steps; faster sampling, worse samples?
+# - `dojo run diffusion --set ema_decay=0`: sample from the raw weights instead of the EMA.
+# - `dojo run diffusion --set dataset=fashion-mnist`.
+# - `dojo exercises init work`: exercises 29 to 31 ask you to write the schedule, the
+#   forward process and this loss yourself.

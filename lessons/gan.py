@@ -1,0 +1,136 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Generative adversarial networks
+#
+# *Source 004 (GAN).* Target: a **classifier FID** and **recognisability** of the samples
+# (initially: at least 90 % of samples recognised by our classifier).
+#
+# A GAN (Goodfellow et al. 2014) trains two networks against each other. The
+# generator G turns noise z ~ N(0, I) into an image; the discriminator D outputs a
+# logit, high for "real". D is trained to tell real images from G's; G is trained to
+# make D call its images real:
+#
+# $$\min_G \max_D \; \mathbb{E}_x[\log D(x)] + \mathbb{E}_z[\log(1 - D(G(z)))]$$
+#
+# In practice G maximises log D(G(z)) instead (the "non-saturating" loss): early on,
+# when D easily rejects G's images, log(1 - D(G(z))) is flat and would give G almost no
+# gradient. Both losses are binary cross-entropies on D's logits (exercise 28):
+
+# %%
+from torchdojo import show
+from torchdojo.experiments import gan
+
+show.source(gan.discriminator_loss)
+show.source(gan.generator_loss)
+
+# %% [markdown]
+# ## The two networks: DCGAN
+#
+# We use convolutions (DCGAN, Radford et al. 2015) rather than MLPs: a transposed
+# convolution paints the same stroke anywhere with a few shared weights, so digits come
+# out sharp after far fewer steps, and the convolutional D judges stroke texture the same
+# way. DCGAN's rules: strided convolutions instead of pooling, batch norm, ReLU in G,
+# LeakyReLU in D, tanh output (images in [-1, 1]).
+
+# %%
+from torchdojo.models.gan import Discriminator, Generator
+
+show.source(Generator)
+show.source(Discriminator)
+
+# %% [markdown]
+# ## One training step
+#
+# Each batch updates D once (on real images and on G's images, detached so G is not
+# changed), then G once, through the freshly updated D. That is a `step_fn` for the
+# course's one training loop, which also checkpoints both optimisers. Every epoch the
+# same 64 z are drawn, so we can watch the *same* samples form.
+
+# %%
+show.source(gan.make_step)
+
+# %%
+from torchdojo.experiments.runner import quick_mode, run_experiment
+
+result = run_experiment("gan", quick=quick_mode())
+print(result.dataset_label)
+print({k: round(v, 4) for k, v in result.metrics.items()})
+print("run folder (a grid per epoch in samples/, evolution.gif):", result.run_dir)
+
+# %% [markdown]
+# ## Training curves
+#
+# A GAN's losses do not fall to zero: they are a game's score. A healthy run keeps D's
+# loss near where it can neither win nor lose outright (D(real) a bit above D(fake));
+# D's loss collapsing to 0 while G's climbs means D has won and G gets no signal.
+
+# %%
+from torchdojo.train import plots
+
+show.figure(plots.curves(result.history, ["d_loss", "g_loss", "d_real", "d_fake"]))
+
+# %% [markdown]
+# ## The same z over training
+#
+# Each row is one fixed z; each column an epoch. Blobs become strokes become digits.
+
+# %%
+import torch
+
+snaps = result.objects["snapshots"]
+epochs = sorted(snaps)[:: max(1, len(snaps) // 8)]
+strip = torch.stack([snaps[e][:8] for e in epochs], 1)  # (8 samples, epochs, 1, 28, 28)
+show.figure(plots.image_rows((strip + 1) / 2, col_labels=[f"epoch {e}" for e in epochs]))
+
+# %% [markdown]
+# ## Measuring a generator
+#
+# Looking at samples is not a measurement. We use two numbers, both from a LeNet-5
+# trained on the real training digits (the *judge*; its test accuracy is printed above):
+#
+# - **classifier FID**: fit a Gaussian to the judge's 84 penultimate features of the
+#   samples and another to those of real training images; the Frechet distance between
+#   them, |mu_1 - mu_2|^2 + Tr(S_1 + S_2 - 2 (S_1 S_2)^{1/2}), is 0 when the two agree.
+#   It is the FID of Heusel et al. with our LeNet in place of Inception: comparable
+#   within this course only. Real test digits against real training digits give the
+#   floor (`fid_real`).
+# - **recognisability**: the share of samples the judge labels with confidence >= 0.9
+#   (`real_recognised` is the same for real test digits).
+
+# %%
+from torchdojo import metrics
+
+show.source(metrics.frechet_distance_gaussians)
+show.source(metrics.recognisability)
+m = result.metrics
+print(f"classifier FID {m['fid']:.2f}  (real test vs real train: {m['fid_real']:.2f})")
+print(f"recognised {m['recognised']:.1%}  (real test digits: {m['real_recognised']:.1%})")
+
+# %%
+probs, samples = result.objects["probs"], result.objects["samples"]
+conf, labels = probs[:32].max(1)
+titles = [f"{k} {c:.0%}" for k, c in zip(labels.tolist(), conf.tolist())]
+show.figure(plots.image_grid((samples[:32] + 1) / 2, titles, title="judge's label, confidence"))
+show.figure(plots.class_shares(metrics.class_shares(probs), result.objects["data"].classes))
+
+# %% [markdown]
+# The bar chart guards against *mode collapse*: a generator that draws only a few
+# kinds of digit can be very recognisable yet poor, and its FID shows it.
+#
+# ## Try it
+#
+# - `dojo run gan --set width=32`: a smaller pair; compare FID and recognisability.
+# - `dojo run gan --set beta1=0.9`: DCGAN chose Adam's beta1 = 0.5 for stability.
+# - `dojo run gan --set dataset=fashion-mnist`: clothes (the judge is retrained on them).
+# - The `diffusion` lesson scores a DDPM with the same judge.

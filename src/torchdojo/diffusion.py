@@ -1,0 +1,109 @@
+"""DDPM (Ho et al. 2020): the noise schedule, the forward process, the loss, the sampler.
+
+Indices: the paper counts steps t = 1..T; tensors count from 0, so `alpha_bar[i]` is the
+paper's alpha_bar_{i+1}, and the denoiser is given i in 0..T-1. The names follow the
+paper and the exercises (`beta`, `alpha`, `alpha_bar`, `q_sample`, `ddpm_loss`).
+
+    forward, one step   q(x_t | x_{t-1}) = N(sqrt(1 - beta_t) x_{t-1}, beta_t I)     (eq. 2)
+    forward, closed form q(x_t | x_0)   = N(sqrt(alpha_bar_t) x_0, (1 - alpha_bar_t) I) (eq. 4)
+    loss (simple, eq. 14)
+        E_{t,x_0,eps} || eps - eps_theta(sqrt(alpha_bar_t) x_0 + sqrt(1 - alpha_bar_t) eps, t) ||^2
+    sampling (Algorithm 2), t = T..1, z ~ N(0, I) except at t = 1:
+        x_{t-1} = 1/sqrt(alpha_t) (x_t - beta_t / sqrt(1 - alpha_bar_t) eps_theta(x_t, t))
+                  + sigma_t z,   sigma_t^2 = beta_t
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor
+
+EpsModel = Callable[[Tensor, Tensor], Tensor]  # eps_theta(x_t (B, ...), t (B,)) -> (B, ...)
+
+
+def _per_sample(values: Tensor, t: Tensor, like: Tensor) -> Tensor:
+    """values[t] shaped (B, 1, ..., 1) to broadcast over a batch shaped like `like`."""
+    return values[t].to(like.dtype).view(-1, *([1] * (like.dim() - 1)))
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """beta_t, alpha_t = 1 - beta_t and alpha_bar_t = prod_{s<=t} alpha_s, each (T,)."""
+
+    beta: Tensor
+    alpha: Tensor
+    alpha_bar: Tensor
+
+    @property
+    def T(self) -> int:  # noqa: N802 (the paper's name)
+        return self.beta.shape[0]
+
+    @classmethod
+    def linear(cls, T: int = 1000, beta_1: float = 1e-4, beta_T: float = 0.02,  # noqa: N803
+               device: torch.device | str = "cpu") -> Schedule:
+        """The paper's linear schedule: beta_t from beta_1 to beta_T in T steps (float64)."""
+        beta = torch.linspace(beta_1, beta_T, T, dtype=torch.float64)
+        alpha = 1 - beta
+        alpha_bar = torch.cumprod(alpha, dim=0)  # eq. 4's alpha_bar_t
+        return cls(beta.to(device), alpha.to(device), alpha_bar.to(device))
+
+    @classmethod
+    def scaled_linear(cls, T: int, device: torch.device | str = "cpu") -> Schedule:  # noqa: N803
+        """The linear schedule for fewer steps: betas scaled by 1000/T, so that
+        sum(beta) (about -ln alpha_bar_T, how much signal is left at T) stays the paper's."""
+        scale = 1000 / T
+        return cls.linear(T, 1e-4 * scale, 0.02 * scale, device)
+
+
+def q_sample(x0: Tensor, t: Tensor, noise: Tensor, alpha_bar: Tensor) -> Tensor:
+    """x_t = sqrt(alpha_bar_t) x_0 + sqrt(1 - alpha_bar_t) eps: jump to step t (eq. 4)."""
+    a = _per_sample(alpha_bar, t, x0)  # (B, 1, 1, 1)
+    return a.sqrt() * x0 + (1 - a).sqrt() * noise
+
+
+def q_step(x_prev: Tensor, t: Tensor, noise: Tensor, beta: Tensor) -> Tensor:
+    """x_t = sqrt(1 - beta_t) x_{t-1} + sqrt(beta_t) eps: one forward step (eq. 2)."""
+    b = _per_sample(beta, t, x_prev)
+    return (1 - b).sqrt() * x_prev + b.sqrt() * noise
+
+
+def ddpm_loss(eps_model: EpsModel, x0: Tensor, t: Tensor, noise: Tensor,
+              alpha_bar: Tensor) -> Tensor:
+    """The simple loss, eq. 14: mean squared error between eps and eps_theta(x_t, t)."""
+    x_t = q_sample(x0, t, noise, alpha_bar)  # (B, 1, 28, 28)
+    return (noise - eps_model(x_t, t)).pow(2).mean()
+
+
+@torch.no_grad()
+def p_sample_step(eps_model: EpsModel, x_t: Tensor, i: int, schedule: Schedule,
+                  z: Tensor) -> Tensor:
+    """One step of Algorithm 2 (line 4): x_t -> x_{t-1}, with step index i = t - 1."""
+    t = torch.full((x_t.shape[0],), i, device=x_t.device, dtype=torch.long)
+    beta = float(schedule.beta[i])
+    alpha = float(schedule.alpha[i])
+    alpha_bar = float(schedule.alpha_bar[i])
+    eps = eps_model(x_t, t)  # (B, 1, 28, 28)
+    mean = (x_t - beta / (1 - alpha_bar) ** 0.5 * eps) / alpha ** 0.5
+    sigma = beta ** 0.5 if i > 0 else 0.0  # sigma_t^2 = beta_t; no noise on the last step
+    return mean + sigma * z
+
+
+@torch.no_grad()
+def sample(eps_model: EpsModel, shape: Sequence[int], schedule: Schedule, *,
+           generator: torch.Generator | None = None, device: torch.device | str = "cpu",
+           keep: Sequence[int] = ()) -> tuple[Tensor, dict[int, Tensor]]:
+    """Algorithm 2: x_T ~ N(0, I), then T denoising steps. Returns x_0 and the x_t for each
+    paper step t in `keep` (T for the pure noise, 0 for the final sample), on the CPU."""
+    x = torch.randn(*shape, generator=generator).to(device)  # x_T
+    chain: dict[int, Tensor] = {}
+    for i in reversed(range(schedule.T)):  # paper's t = i + 1 = T, ..., 1
+        if i + 1 in keep:
+            chain[i + 1] = x.cpu()
+        z = torch.randn(*shape, generator=generator).to(device)
+        x = p_sample_step(eps_model, x, i, schedule, z)
+    if 0 in keep:
+        chain[0] = x.cpu()
+    return x, chain

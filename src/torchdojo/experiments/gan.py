@@ -1,0 +1,159 @@
+"""gan (004, GAN): a DCGAN on MNIST-like digits, scored by our LeNet-5 judge.
+
+Each training step updates the discriminator, then the generator (the losses of
+exercise 28), so it goes through `fit` as a `step_fn`; both optimisers are checkpointed.
+A fixed z is drawn every epoch to show how the samples evolve (a grid per epoch, a strip,
+a GIF). At the end, `n_samples` fresh samples get a classifier FID and recognisability.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+from torchdojo.data.vision import load_images
+from torchdojo.experiments.base import Context, Result
+from torchdojo.experiments.judge import load_judge, score, to_unit_range
+from torchdojo.metrics import class_shares
+from torchdojo.models.gan import GAN, init_weights
+from torchdojo.models.mlp import count_parameters
+from torchdojo.train import plots
+from torchdojo.train.loop import EpochEnd, fit
+from torchdojo.train.runs import atomic_write_bytes
+
+
+@dataclass
+class Config:
+    dataset: Literal["mnist", "fashion-mnist"] = "mnist"
+    latent: int = 64  # dimension of z
+    width: int = 64  # channels of the first conv (the second has twice as many)
+    epochs: int = 40
+    batch_size: int = 64
+    lr: float = 2e-4  # DCGAN's Adam settings
+    beta1: float = 0.5
+    n_samples: int = 1000  # samples scored by the judge
+    train_limit: int | None = None
+    seed: int = 0
+
+
+QUICK = {"epochs": 3, "width": 16, "n_samples": 100, "train_limit": 256}
+
+
+def discriminator_loss(real_logits: Tensor, fake_logits: Tensor) -> Tensor:
+    """BCE(D(real), 1) + BCE(D(fake), 0): tell real from fake (exercise 28)."""
+    return (F.binary_cross_entropy_with_logits(real_logits, torch.ones_like(real_logits))
+            + F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits)))
+
+
+def generator_loss(fake_logits: Tensor) -> Tensor:
+    """BCE(D(G(z)), 1): the non-saturating generator loss (Goodfellow et al. 2014, sec. 3)."""
+    return F.binary_cross_entropy_with_logits(fake_logits, torch.ones_like(fake_logits))
+
+
+def make_step(model: GAN, opt_g: torch.optim.Optimizer, opt_d: torch.optim.Optimizer):
+    """One D step then one G step on a batch of real images, as the loop's step_fn."""
+
+    def step(_: torch.nn.Module, batch: tuple[Tensor, ...]) -> dict[str, float]:
+        real = batch[0]  # (B, 1, 28, 28) in [-1, 1]
+        z = torch.randn(real.shape[0], model.generator.latent, device=real.device)
+        fake = model.generator(z)  # (B, 1, 28, 28)
+        # 1. discriminator: max log D(x) + log(1 - D(G(z))); G's output is detached
+        real_logits = model.discriminator(real)
+        fake_logits = model.discriminator(fake.detach())
+        d_loss = discriminator_loss(real_logits, fake_logits)
+        opt_d.zero_grad(set_to_none=True)
+        d_loss.backward()
+        opt_d.step()
+        # 2. generator: max log D(G(z)), through the freshly updated D
+        g_loss = generator_loss(model.discriminator(fake))
+        opt_g.zero_grad(set_to_none=True)
+        g_loss.backward()
+        opt_g.step()
+        return {"d_loss": d_loss.item(), "g_loss": g_loss.item(),
+                "d_real": torch.sigmoid(real_logits).mean().item(),  # D's P(real) on real
+                "d_fake": torch.sigmoid(fake_logits).mean().item()}  # ... and on fakes
+
+    return step
+
+
+@torch.no_grad()
+def generate(model: GAN, n: int, generator: torch.Generator, device: torch.device,
+             batch_size: int = 500) -> Tensor:
+    """n samples (n, 1, 28, 28) in [-1, 1], in eval mode (batch norm's running statistics)."""
+    was_training = model.training
+    model.eval()
+    z = torch.randn(n, model.generator.latent, generator=generator).to(device)
+    out = torch.cat([model.generator(z[i:i + batch_size]).cpu() for i in range(0, n, batch_size)])
+    model.train(was_training)
+    return out
+
+
+def run(config: Config, ctx: Context) -> Result:
+    """Train the DCGAN, snapshot a fixed z every epoch, then judge fresh samples."""
+    data = load_images(config.dataset)
+    real = to_unit_range(data.train_x)  # (N, 1, 28, 28) in [-1, 1]
+    if config.train_limit is not None:
+        keep = torch.randperm(real.shape[0], generator=torch.Generator().manual_seed(config.seed))
+        real = real[keep[:config.train_limit]]
+    judge = load_judge(data, ctx.device, ctx.say)
+    model = GAN(config.latent, config.width).to(ctx.device)
+    model.apply(init_weights)
+    opt_g = torch.optim.Adam(model.generator.parameters(), lr=config.lr,
+                             betas=(config.beta1, 0.999))
+    opt_d = torch.optim.Adam(model.discriminator.parameters(), lr=config.lr,
+                             betas=(config.beta1, 0.999))
+    ctx.say(f"DCGAN: generator {count_parameters(model.generator):,} and discriminator "
+            f"{count_parameters(model.discriminator):,} parameters; {real.shape[0]:,} images of "
+            f"{data.label}; judge test accuracy {judge.test_acc:.2%}")
+
+    snapshots: dict[int, Tensor] = {}
+
+    def snapshot(end: EpochEnd) -> None:
+        fixed_z = torch.Generator().manual_seed(config.seed + 1)  # the same 64 z every epoch
+        images = generate(model, 64, fixed_z, ctx.device)
+        snapshots[end.epoch] = images
+        if ctx.is_main:
+            atomic_write_bytes(ctx.run.dir() / "samples" / f"epoch-{end.epoch:03d}.png",
+                               plots.png_bytes(plots.tile(images)))
+
+    history = fit(model, (real.to(ctx.device),), step_fn=make_step(model, opt_g, opt_d),
+                  optimizer={"generator": opt_g, "discriminator": opt_d},
+                  epochs=config.epochs, batch_size=config.batch_size, seed=config.seed,
+                  run=ctx.run, quiet=ctx.quiet, callbacks=[snapshot])
+
+    samples = generate(model, config.n_samples, torch.Generator().manual_seed(config.seed + 2),
+                       ctx.device)
+    metrics, probs = score(judge, samples, data)
+    last = [r for r in history if r["phase"] == "train"][-1]
+    metrics.update({k: last[k] for k in ("d_loss", "g_loss", "d_real", "d_fake")})
+    ctx.say(f"classifier FID {metrics['fid']:.2f} (real test vs train: {metrics['fid_real']:.2f});"
+            f" recognised {metrics['recognised']:.1%} (real test digits: "
+            f"{metrics['real_recognised']:.1%})")
+
+    result = Result(metrics, dataset=data.name, dataset_label=data.label, history=history,
+                    objects={"model": model, "judge": judge, "samples": samples, "probs": probs,
+                             "snapshots": snapshots, "data": data})
+    if ctx.is_main:
+        conf, labels = probs[:64].max(1)
+        titles = [f"{data.classes[k][:8]} {c:.0%}" for k, c in zip(labels.tolist(), conf.tolist())]
+        epochs = sorted(snapshots)
+        shown = epochs if len(epochs) <= 10 else [epochs[round(i * (len(epochs) - 1) / 9)]
+                                                   for i in range(10)]
+        strip = torch.stack([snapshots[e][:8] for e in shown], 1)  # (8, epochs, 1, 28, 28)
+        figures = {
+            "curves": plots.curves(history, ["d_loss", "g_loss", "d_real", "d_fake"]),
+            "samples": plots.image_grid((samples[:64] + 1) / 2, titles,
+                                        title="samples, with the judge's label and confidence"),
+            "evolution": plots.image_rows((strip + 1) / 2, col_labels=[f"epoch {e}" for e in shown],
+                                          title="the same z over training"),
+            "classes": plots.class_shares(class_shares(probs), data.classes),
+        }
+        result.figures = {name: ctx.savefig(fig, name) for name, fig in figures.items()}
+        if snapshots:
+            atomic_write_bytes(ctx.run.dir() / "evolution.gif",
+                               plots.gif_bytes([plots.tile(snapshots[e]) for e in epochs]))
+    return result

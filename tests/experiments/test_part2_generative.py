@@ -1,0 +1,108 @@
+"""gan and diffusion in quick mode on fake data: they train through the one loop, their
+losses behave, they write their figures, and the judge scores them; the judge's cache."""
+
+import json
+import math
+import os
+import subprocess
+import sys
+
+import pytest
+import torch
+from PIL import Image
+
+from torchdojo.data.vision import load_images
+from torchdojo.experiments import judge as judge_module
+from torchdojo.experiments.runner import run_experiment
+
+
+@pytest.fixture(scope="module")
+def results(fake_data, tmp_path_factory):
+    root = tmp_path_factory.mktemp("runs")
+    return {key: run_experiment(key, quick=True, out=root / key, quiet=True)
+            for key in ("gan", "diffusion")}
+
+
+def _train_records(result):
+    lines = (result.run_dir / "metrics.jsonl").read_text().splitlines()
+    return [r for r in map(json.loads, lines) if r["phase"] == "train"]
+
+
+def test_both_are_judged_by_the_same_accurate_classifier(results):
+    gan, diffusion = results["gan"].metrics, results["diffusion"].metrics
+    for m in (gan, diffusion):
+        assert {"recognised", "fid", "fid_real", "real_recognised", "judge_test_acc"} <= set(m)
+        assert 0 <= m["recognised"] <= 1 and math.isfinite(m["fid"])
+        assert m["judge_test_acc"] > 0.8  # the fake classes are learnable
+        # a few steps of training make poor samples: far from the real data, unlike real data
+        assert m["fid"] > 3 * m["fid_real"]
+    assert gan["judge_test_acc"] == diffusion["judge_test_acc"]
+    assert gan["fid_real"] == pytest.approx(diffusion["fid_real"], rel=1e-9)
+
+
+def test_gan_logs_finite_d_and_g_losses_every_epoch_and_checkpoints_both_optimisers(results):
+    result = results["gan"]
+    records = _train_records(result)
+    assert [r["epoch"] for r in records] == [1, 2, 3]
+    for r in records:
+        for key in ("d_loss", "g_loss", "d_real", "d_fake"):
+            assert math.isfinite(r[key]), (key, r)
+        assert 0 <= r["d_fake"] <= 1 and 0 <= r["d_real"] <= 1
+    state = torch.load(result.run_dir / "checkpoint.pt", weights_only=True)
+    assert set(state["optimizers"]) == {"generator", "discriminator"} and state["epoch"] == 3
+
+
+def test_gan_writes_a_grid_every_epoch_a_strip_and_a_gif(results):
+    run_dir = results["gan"].run_dir
+    for name in ("curves", "samples", "evolution", "classes"):
+        assert (run_dir / f"{name}.png").exists(), name
+    assert sorted(p.name for p in (run_dir / "samples").iterdir()) == \
+        ["epoch-001.png", "epoch-002.png", "epoch-003.png"]
+    with Image.open(run_dir / "evolution.gif") as gif:
+        assert gif.n_frames == 3
+    snaps = results["gan"].objects["snapshots"]
+    assert not torch.equal(snaps[1], snaps[3])  # the same z, changing with training
+
+
+def test_diffusion_loss_falls_and_its_figures_show_the_chain(results):
+    result = results["diffusion"]
+    records = _train_records(result)
+    losses = [r["loss"] for r in records]
+    assert losses[0] < 1.05  # the zero-initialised output predicts eps = 0: loss E[eps^2] = 1
+    assert losses[-1] < losses[0] - 0.05
+    assert result.metrics["val_loss"] < 1.0
+    for name in ("curves", "schedule", "forward", "chain", "samples", "classes"):
+        assert (result.run_dir / f"{name}.png").exists(), name
+    chain = result.objects["chain"]
+    assert max(chain) == 40 and min(chain) == 0  # from x_T (T = 40 in quick mode) to x_0
+    assert chain[40].std() > 0.8  # x_T ~ N(0, I)
+    state = torch.load(result.run_dir / "checkpoint.pt", weights_only=True)
+    assert "ema" in state["extra"]  # the EMA weights are checkpointed with the run
+    assert result.objects["samples"].abs().max() <= 1
+
+
+def test_judge_is_cached_once_and_a_damaged_cache_is_retrained(fake_data, tmp_path,
+                                                                monkeypatch):
+    monkeypatch.setenv("TORCHDOJO_HOME", str(tmp_path))
+    monkeypatch.setitem(judge_module.RECIPE, "max_epochs", 2)  # a quick recipe, its own key
+    data = load_images("mnist")
+    first = judge_module.load_judge(data, torch.device("cpu"))
+    files = list((tmp_path / "cache" / "judges").iterdir())
+    assert len(files) == 1 and not first.cached
+    second = judge_module.load_judge(data, torch.device("cpu"))
+    assert second.cached and second.test_acc == first.test_acc
+    for a, b in zip(first.model.state_dict().values(), second.model.state_dict().values()):
+        assert torch.equal(a, b)
+    files[0].write_bytes(b"not a checkpoint")
+    third = judge_module.load_judge(data, torch.device("cpu"))
+    assert not third.cached and third.test_acc == first.test_acc  # same seed, same judge
+    assert judge_module.load_judge(data, torch.device("cpu")).cached
+
+
+def test_bad_settings_are_one_line_errors(fake_data):
+    env = {**os.environ, "TORCHDOJO_DATA": str(fake_data)}
+    for args in (["diffusion", "--set", "bad=1"], ["diffusion", "--set", "channels=8"]):
+        proc = subprocess.run([sys.executable, "-m", "torchdojo", "run", *args, "--quick"],
+                              capture_output=True, text=True, env=env, timeout=120)
+        assert proc.returncode == 2, proc.stderr
+        assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr

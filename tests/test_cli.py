@@ -1,30 +1,14 @@
 """The `dojo` command: runs, resumes, and turns every kind of bad input into one line, exit 2."""
 
 import json
-import os
 import subprocess
 import sys
 
 import pytest
+from clitools import dojo, one_line_error
 
 from torchdojo import registry
 from torchdojo.cli import main
-
-
-def dojo(*args, cwd=None, env=None):
-    """Run the real entry point in a subprocess; return (code, stdout, stderr)."""
-    proc = subprocess.run([sys.executable, "-m", "torchdojo", *args], cwd=cwd,
-                          env={**os.environ, **(env or {})}, capture_output=True, text=True,
-                          timeout=300)
-    return proc.returncode, proc.stdout, proc.stderr
-
-
-def one_line_error(code, err, *fragments):
-    assert code == 2, err
-    lines = [line for line in err.splitlines() if line.strip()]
-    assert len(lines) == 1 and "Traceback" not in err, err
-    for fragment in fragments:
-        assert fragment in lines[0], lines[0]
 
 
 def test_list_shows_every_lesson_in_course_order_with_aliases(capsys):

@@ -1,13 +1,12 @@
 """The commands: from `exercises init` to a first pass; hints, progress, reset, grade."""
 
 import csv
-import os
-import subprocess
 import sys
 import threading
 import time
 
 import pytest
+from clitools import dojo as run_dojo
 
 from torchdojo.cli import main
 from torchdojo.exercises import catalog, gradebook
@@ -22,10 +21,7 @@ ANSWER = """    mu = X.mean(dim=0, keepdim=True)
 
 def dojo(*args, cwd, home):
     """The real entry point, as a learner types it."""
-    proc = subprocess.run([sys.executable, "-m", "torchdojo", *args], cwd=cwd, text=True,
-                          capture_output=True, timeout=300,
-                          env={**os.environ, "TORCHDOJO_HOME": str(home)})
-    return proc.returncode, proc.stdout, proc.stderr
+    return run_dojo(*args, cwd=cwd, env={"TORCHDOJO_HOME": str(home)})
 
 
 def solve_first(workspace):

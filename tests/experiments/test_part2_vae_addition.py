@@ -5,12 +5,10 @@ and no pair crosses the split."""
 
 import json
 import math
-import os
-import subprocess
-import sys
 
 import pytest
 import torch
+from clitools import dojo, one_line_error
 from torch import nn
 
 from torchdojo.data.pairs import pair_index, split_pairs
@@ -157,17 +155,11 @@ def test_fresh_pairs_change_between_epochs_and_stay_within_the_batch():
     assert sorted(b for b, _ in pairs[0]) == sorted(b for _, b in pairs[0]) == list(range(40))
 
 
-def dojo(*args, cwd):
-    proc = subprocess.run([sys.executable, "-m", "torchdojo", *args], cwd=cwd,
-                          capture_output=True, text=True, timeout=120,
-                          env={**os.environ, "MPLBACKEND": "Agg"})
-    return proc.returncode, proc.stdout, proc.stderr
-
-
 @pytest.mark.parametrize("args, fragment", [
     (["run", "vae", "--quick", "--set", "binarize=yes"], "binarize must be one of dynamic, none"),
     (["run", "mnist-addition", "--set", "w_sum=heavy"], "w_sum must be float"),
 ])
 def test_bad_settings_are_one_line_errors(args, fragment, tmp_path):
-    code, out, err = dojo(*args, cwd=tmp_path)
-    assert code == 2 and fragment in err and len(err.strip().splitlines()) == 1, err
+    code, _, err = dojo(*args, cwd=tmp_path)
+    one_line_error(code, err, fragment)
+    assert not list(tmp_path.glob("runs/*"))  # no run folder left behind

@@ -3,11 +3,9 @@ the hand-written pieces against torch on trained weights, and one-line corpus er
 
 import json
 import math
-import os
-import subprocess
-import sys
 
 import pytest
+from clitools import dojo, one_line_error
 
 from torchdojo import registry
 from torchdojo.experiments.runner import run_experiment
@@ -79,12 +77,6 @@ def test_lstm_quick_learns_text_and_beats_the_naive_forecast(results):
     assert len(samples) == 4  # three LSTM temperatures and one RNN
 
 
-def dojo(*args, cwd):
-    proc = subprocess.run([sys.executable, "-m", "torchdojo", *args], cwd=cwd,
-                          env={**os.environ, "MPLBACKEND": "Agg"}, capture_output=True,
-                          text=True, timeout=120)
-    return proc.returncode, proc.stdout, proc.stderr
-
 
 @pytest.mark.parametrize("content, words", [
     (None, "does not exist"), (b"", "empty"), (b"\x00\x01\x02binary", "not text"),
@@ -96,7 +88,5 @@ def test_bad_corpus_is_one_line_exit_2_and_leaves_no_run_folder(tmp_path, conten
     out = tmp_path / "runs" / "lstm"
     code, _, err = dojo("run", "lstm", "--quick", "--set", f"corpus={corpus}", "--out", str(out),
                         cwd=tmp_path)
-    lines = [line for line in err.splitlines() if line.strip()]
-    assert code == 2 and len(lines) == 1 and "Traceback" not in err, err
-    assert str(corpus) in lines[0] and words in lines[0]
+    one_line_error(code, err, str(corpus), words)
     assert not out.exists()

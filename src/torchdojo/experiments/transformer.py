@@ -32,14 +32,14 @@ from torchdojo.train.loop import evaluate, fit
 @dataclass
 class Config:
     # part 1: dates
-    n_train: int = 20_000
+    n_train: int = 10_000
     n_test: int = 2_000
     d_model: int = 128
     n_heads: int = 4
     layers: int = 2
-    epochs: int = 8
+    epochs: int = 6
     batch_size: int = 128
-    lr: float = 1e-3
+    lr: float = 2e-3
     # part 2: character models on the lstm lesson's corpus
     corpus: str | None = None  # a text file; default: the fortunes (as in `lstm`)
     max_chars: int | None = 600_000

@@ -77,7 +77,11 @@ class Seq2SeqTransformer(nn.Module):
         self.head = nn.Linear(d_model, tgt_vocab)
 
     def _embed(self, embed: nn.Embedding, ids: Tensor) -> Tensor:
-        return embed(ids) * math.sqrt(self.d_model) + self.pe[:ids.shape[1]]  # (B, T, C)
+        # token + position. No sqrt(d_model) factor: Vaswani et al. scale embeddings that
+        # start small (std 1/sqrt(d)); nn.Embedding starts at std 1, so the factor would make
+        # tokens ~11x louder than positions, and the model could barely tell 03/04 from 04/03
+        # (measured: 1.6 % vs 73.5 % exact match after the same 3 epochs on dates).
+        return embed(ids) + self.pe[:ids.shape[1]]  # (B, T, C)
 
     def encode(self, src: Tensor) -> tuple[Tensor, Tensor]:
         """Source ids (B, S) -> memory (B, S, C) and its padding mask (B, S), True = pad."""

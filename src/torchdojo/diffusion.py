@@ -11,12 +11,18 @@ paper and the exercises (`beta`, `alpha`, `alpha_bar`, `q_sample`, `ddpm_loss`).
     sampling (Algorithm 2), t = T..1, z ~ N(0, I) except at t = 1:
         x_{t-1} = 1/sqrt(alpha_t) (x_t - beta_t / sqrt(1 - alpha_bar_t) eps_theta(x_t, t))
                   + sigma_t z,   sigma_t^2 = beta_t
+    the same mean through x_0 (what the paper's released code does, optionally clipped):
+        x0_hat = (x_t - sqrt(1 - alpha_bar_t) eps_theta) / sqrt(alpha_bar_t)   (eq. 4 inverted)
+        mu_tilde_t(x_t, x0_hat) = sqrt(alpha_bar_{t-1}) beta_t / (1 - alpha_bar_t) x0_hat
+                                  + sqrt(alpha_t) (1 - alpha_bar_{t-1}) / (1 - alpha_bar_t) x_t
+        beta_tilde_t = (1 - alpha_bar_{t-1}) / (1 - alpha_bar_t) beta_t       (eq. 7)
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 import torch
 from torch import Tensor
@@ -78,32 +84,44 @@ def ddpm_loss(eps_model: EpsModel, x0: Tensor, t: Tensor, noise: Tensor,
 
 
 @torch.no_grad()
-def p_sample_step(eps_model: EpsModel, x_t: Tensor, i: int, schedule: Schedule,
-                  z: Tensor) -> Tensor:
-    """One step of Algorithm 2 (line 4): x_t -> x_{t-1}, with step index i = t - 1."""
+def p_sample_step(eps_model: EpsModel, x_t: Tensor, i: int, schedule: Schedule, z: Tensor, *,
+                  clip_x0: bool = False,
+                  sigma: Literal["beta", "posterior"] = "beta") -> Tensor:
+    """One reverse step x_t -> x_{t-1}, with step index i = t - 1. By default Algorithm 2
+    (line 4). clip_x0: go through x0_hat clipped to the data range [-1, 1] and take the
+    posterior mean of eq. 7 (without the clip this is the same mean). sigma: sigma_t^2 =
+    beta_t (Algorithm 2) or beta_tilde_t (eq. 7); the paper found both work."""
     t = torch.full((x_t.shape[0],), i, device=x_t.device, dtype=torch.long)
     beta = float(schedule.beta[i])
     alpha = float(schedule.alpha[i])
     alpha_bar = float(schedule.alpha_bar[i])
+    alpha_bar_prev = float(schedule.alpha_bar[i - 1]) if i > 0 else 1.0  # alpha_bar_0 = 1
     eps = eps_model(x_t, t)  # (B, 1, 28, 28)
-    mean = (x_t - beta / (1 - alpha_bar) ** 0.5 * eps) / alpha ** 0.5
-    sigma = beta ** 0.5 if i > 0 else 0.0  # sigma_t^2 = beta_t; no noise on the last step
-    return mean + sigma * z
+    if clip_x0:
+        x0 = ((x_t - (1 - alpha_bar) ** 0.5 * eps) / alpha_bar ** 0.5).clamp(-1, 1)  # x0_hat
+        mean = (alpha_bar_prev ** 0.5 * beta / (1 - alpha_bar) * x0
+                + alpha ** 0.5 * (1 - alpha_bar_prev) / (1 - alpha_bar) * x_t)  # eq. 7
+    else:
+        mean = (x_t - beta / (1 - alpha_bar) ** 0.5 * eps) / alpha ** 0.5  # Algorithm 2
+    variance = beta if sigma == "beta" else (1 - alpha_bar_prev) / (1 - alpha_bar) * beta
+    return mean + (variance ** 0.5 if i > 0 else 0.0) * z  # no noise on the last step
 
 
 @torch.no_grad()
 def sample(eps_model: EpsModel, shape: Sequence[int], schedule: Schedule, *,
            generator: torch.Generator | None = None, device: torch.device | str = "cpu",
-           keep: Sequence[int] = ()) -> tuple[Tensor, dict[int, Tensor]]:
-    """Algorithm 2: x_T ~ N(0, I), then T denoising steps. Returns x_0 and the x_t for each
-    paper step t in `keep` (T for the pure noise, 0 for the final sample), on the CPU."""
+           keep: Sequence[int] = (), clip_x0: bool = False,
+           sigma: Literal["beta", "posterior"] = "beta") -> tuple[Tensor, dict[int, Tensor]]:
+    """Algorithm 2: x_T ~ N(0, I), then T denoising steps (`p_sample_step`, with its
+    clip_x0 and sigma). Returns x_0 and the x_t for each paper step t in `keep` (T for the
+    pure noise, 0 for the final sample), on the CPU."""
     x = torch.randn(*shape, generator=generator).to(device)  # x_T
     chain: dict[int, Tensor] = {}
     for i in reversed(range(schedule.T)):  # paper's t = i + 1 = T, ..., 1
         if i + 1 in keep:
             chain[i + 1] = x.cpu()
         z = torch.randn(*shape, generator=generator).to(device)
-        x = p_sample_step(eps_model, x, i, schedule, z)
+        x = p_sample_step(eps_model, x, i, schedule, z, clip_x0=clip_x0, sigma=sigma)
     if 0 in keep:
         chain[0] = x.cpu()
     return x, chain

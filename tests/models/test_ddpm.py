@@ -158,3 +158,43 @@ def test_unet_starts_at_zero_depends_on_t_and_learns_the_noise():
     with torch.no_grad():  # the step index changes the prediction
         a, b = model(x[:1], torch.tensor([1])), model(x[:1], torch.tensor([40]))
     assert (a - b).abs().max() > 1e-3
+
+
+def test_clipped_x0_step_is_the_eq7_posterior_mean_of_the_clipped_prediction():
+    s = Schedule.scaled_linear(100)
+    g = torch.Generator().manual_seed(6)
+    x_t = torch.randn(4, 1, 3, 3, generator=g, dtype=torch.float64)
+    eps = 2 * torch.randn(x_t.shape, generator=g, dtype=torch.float64)  # x0_hat leaves [-1, 1]
+    zero = torch.zeros_like(x_t)
+    for i in (1, 40, 99):
+        ab, ab_prev = s.alpha_bar[i], s.alpha_bar[i - 1]
+        x0_hat = ((x_t - (1 - ab).sqrt() * eps) / ab.sqrt()).clamp(-1, 1)
+        want = (ab_prev.sqrt() * s.beta[i] / (1 - ab) * x0_hat
+                + s.alpha[i].sqrt() * (1 - ab_prev) / (1 - ab) * x_t)
+        got = p_sample_step(lambda x, t_: eps, x_t, i, s, zero, clip_x0=True)
+        assert torch.allclose(got, want, atol=1e-10)
+        unclipped = p_sample_step(lambda x, t_: eps, x_t, i, s, zero)
+        assert not torch.allclose(got, unclipped)  # the clip changed something
+    # where x0_hat is inside [-1, 1] the clip does nothing: the same step as Algorithm 2
+    small = 0.01 * eps
+    for i in (1, 40, 99):
+        x_in = s.alpha_bar[i].sqrt() * 0.5 * torch.tanh(x_t) + (1 - s.alpha_bar[i]).sqrt() * small
+        a = p_sample_step(lambda x, t_: small, x_in, i, s, zero, clip_x0=True)
+        b = p_sample_step(lambda x, t_: small, x_in, i, s, zero)
+        assert torch.allclose(a, b, atol=1e-10)
+
+
+def test_sigma_is_sqrt_beta_or_the_eq7_posterior_variance():
+    s = Schedule.scaled_linear(100)
+    x_t = torch.zeros(1, 1, 2, 2, dtype=torch.float64)
+    z = torch.ones_like(x_t)
+    zero_eps = lambda x, t_: torch.zeros_like(x)  # noqa: E731  the mean is then 0
+    for i in (1, 50, 99):
+        beta_tilde = (1 - s.alpha_bar[i - 1]) / (1 - s.alpha_bar[i]) * s.beta[i]
+        got_beta = p_sample_step(zero_eps, x_t, i, s, z)
+        got_post = p_sample_step(zero_eps, x_t, i, s, z, sigma="posterior")
+        assert torch.allclose(got_beta, s.beta[i].sqrt().expand_as(z))
+        assert torch.allclose(got_post, beta_tilde.sqrt().expand_as(z))
+        assert beta_tilde < s.beta[i]
+    for sigma in ("beta", "posterior"):  # no noise on the last step (t = 1)
+        assert torch.equal(p_sample_step(zero_eps, x_t, 0, s, z, sigma=sigma), x_t)

@@ -6,7 +6,11 @@ checkpointed with the run, is what samples. Sampling is Algorithm 2 with T steps
 
 T = 200 rather than the paper's 1000, for a CPU: sampling costs T network calls. The
 betas are the paper's linear ones scaled by 1000/T (5e-4 to 0.1), which keeps
-alpha_bar_T about the same (~5e-5: x_T is pure noise).
+alpha_bar_T about the same (~5e-5: x_T is pure noise). Batches of 64 rather than 128: on
+a CPU an epoch costs the same either way, and twice the updates gave much better samples
+(30 epochs on the MNIST sample: classifier FID 158 vs 259, recognised 43% vs 38%).
+`clip_x0` and `sigma` select the sampler's variants (see `torchdojo.diffusion`); the
+default is Algorithm 2 as printed, since the variants changed nothing measurable here.
 """
 
 from __future__ import annotations
@@ -36,10 +40,12 @@ class Config:
     dataset: Literal["mnist", "fashion-mnist"] = "mnist"
     T: int = 200  # diffusion steps (the paper: 1000)  # noqa: N815
     channels: tuple[int, ...] = (32, 64)  # U-Net widths at 14x14 and 7x7
-    epochs: int = 100
-    batch_size: int = 128
+    epochs: int = 120
+    batch_size: int = 64  # on a CPU the cost is per image: smaller batches, more updates
     lr: float = 1e-3
     ema_decay: float = 0.998
+    clip_x0: bool = False  # sample through x0_hat clipped to [-1, 1] (eq. 7 mean)
+    sigma: Literal["beta", "posterior"] = "beta"  # sigma_t^2 = beta_t or beta_tilde_t
     n_samples: int = 1000  # samples scored by the judge
     train_limit: int | None = None
     seed: int = 0
@@ -114,7 +120,8 @@ def run(config: Config, ctx: Context) -> Result:
     for start in range(0, config.n_samples, 500):  # bounded memory
         n = min(500, config.n_samples - start)
         x, kept = sample(denoiser, (n, 1, 28, 28), schedule, generator=g, device=ctx.device,
-                         keep=keep if start == 0 else ())
+                         keep=keep if start == 0 else (), clip_x0=config.clip_x0,
+                         sigma=config.sigma)
         samples.append(x.clamp(-1, 1).cpu())
         chain = chain or kept
     samples = torch.cat(samples)  # (n_samples, 1, 28, 28)

@@ -63,6 +63,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         for target, verdict in runner.verdicts(started.lesson, started.config, result):
             print(f"  target {target}: {verdict}")
         print(f"report: {result.run_dir / 'report.html'}")
+    if started.ctx.world_size > 1:  # only after success: a failed rank never reaches the barrier
+        from torchdojo.train.distributed import shutdown
+
+        shutdown()
     return 0
 
 

@@ -27,9 +27,10 @@ def train(rank: int = 0, world_size: int = 1, wrap=None) -> nn.Module:
 
 
 if __name__ == "__main__":
-    from torchdojo.train.distributed import init_process_group, wrap
+    from torchdojo.train.distributed import init_process_group, shutdown, wrap
 
     info = init_process_group()
     model = train(info["rank"], info["world_size"], lambda m: wrap(m, torch.device("cpu")))
     if info["rank"] == 0:
         torch.save(model.state_dict(), sys.argv[1])
+    shutdown()

@@ -57,6 +57,17 @@ def init_process_group() -> dict[str, int]:
     return {"rank": rank, "world_size": world_size}
 
 
+def shutdown() -> None:
+    """Leave the process group cleanly: wait for every rank, then destroy the group.
+
+    Without it, a process can exit while gloo's threads still run, and the C++ runtime
+    aborts it ("terminate called without an active exception"): a flaky failure.
+    """
+    if dist.is_available() and dist.is_initialized():
+        dist.barrier()
+        dist.destroy_process_group()
+
+
 def wrap(model: nn.Module, device: torch.device) -> nn.Module:
     """DDP around `model` when running in a process group; the model itself otherwise."""
     if not (dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1):

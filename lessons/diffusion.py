@@ -151,16 +151,14 @@ show.figure(plots.image_rows((rows + 1) / 2, col_labels=[f"t = {t}" for t in ste
 # Run the `gan` lesson (or see the README's results table) to compare.
 
 # %%
-from torchdojo import metrics
+from torchdojo.experiments.judge import judged_figures, summary
 
-m = result.metrics
-print(f"classifier FID {m['fid']:.2f}  (real test vs real train: {m['fid_real']:.2f})")
-print(f"recognised {m['recognised']:.1%}  (real test digits: {m['real_recognised']:.1%})")
-probs, samples = result.objects["probs"], result.objects["samples"]
-conf, labels = probs[:32].max(1)
-titles = [f"{k} {c:.0%}" for k, c in zip(labels.tolist(), conf.tolist())]
-show.figure(plots.image_grid((samples[:32] + 1) / 2, titles, title="judge's label, confidence"))
-show.figure(plots.class_shares(metrics.class_shares(probs), result.objects["data"].classes))
+print(summary(result.metrics))
+
+judged = judged_figures(result.objects["samples"], result.objects["probs"],
+                        result.objects["data"].classes, n=32)
+show.figure(judged["samples"])
+show.figure(judged["classes"])
 
 # %% [markdown]
 # ## Try it

@@ -110,19 +110,17 @@ show.figure(plots.image_rows((strip + 1) / 2, col_labels=[f"epoch {e}" for e in 
 
 # %%
 from torchdojo import metrics
+from torchdojo.experiments.judge import judged_figures, summary
 
 show.source(metrics.frechet_distance_gaussians)
 show.source(metrics.recognisability)
-m = result.metrics
-print(f"classifier FID {m['fid']:.2f}  (real test vs real train: {m['fid_real']:.2f})")
-print(f"recognised {m['recognised']:.1%}  (real test digits: {m['real_recognised']:.1%})")
+print(summary(result.metrics))
 
 # %%
-probs, samples = result.objects["probs"], result.objects["samples"]
-conf, labels = probs[:32].max(1)
-titles = [f"{k} {c:.0%}" for k, c in zip(labels.tolist(), conf.tolist())]
-show.figure(plots.image_grid((samples[:32] + 1) / 2, titles, title="judge's label, confidence"))
-show.figure(plots.class_shares(metrics.class_shares(probs), result.objects["data"].classes))
+judged = judged_figures(result.objects["samples"], result.objects["probs"],
+                        result.objects["data"].classes, n=32)
+show.figure(judged["samples"])
+show.figure(judged["classes"])
 
 # %% [markdown]
 # The bar chart guards against *mode collapse*: a generator that draws only a few

@@ -39,3 +39,11 @@ def normalisation(images: Tensor) -> tuple[float, float]:
 def class_counts(labels: Tensor, num_classes: int = 10) -> Tensor:
     """How many examples of each class: (num_classes,) int64."""
     return torch.bincount(labels.long(), minlength=num_classes)
+
+
+def random_subset(n: int, limit: int | None, seed: int) -> Tensor | None:
+    """Indices of `limit` of `n` examples, drawn without replacement with `seed`; None when
+    `limit` is None or keeps everything (then use all the data, in its order)."""
+    if limit is None or limit >= n:
+        return None
+    return torch.randperm(n, generator=torch.Generator().manual_seed(seed))[:limit]

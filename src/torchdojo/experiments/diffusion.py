@@ -27,8 +27,14 @@ from torchdojo.data.vision import load_images
 from torchdojo.diffusion import Schedule, ddpm_loss, q_sample, sample
 from torchdojo.errors import DojoError
 from torchdojo.experiments.base import Context, Result
-from torchdojo.experiments.judge import load_judge, score, to_unit_range
-from torchdojo.metrics import class_shares
+from torchdojo.experiments.judge import (
+    judged_figures,
+    load_judge,
+    score,
+    summary,
+    to_unit_range,
+    training_images,
+)
 from torchdojo.models.mlp import count_parameters
 from torchdojo.models.unet import UNet
 from torchdojo.train import plots
@@ -91,10 +97,7 @@ def run(config: Config, ctx: Context) -> Result:
         raise DojoError(f"channels needs two widths (14x14, 7x7), e.g. 32,64; got "
                         f"{','.join(map(str, config.channels))}")
     data = load_images(config.dataset)
-    x0 = to_unit_range(data.train_x)  # (N, 1, 28, 28) in [-1, 1]
-    if config.train_limit is not None:
-        keep = torch.randperm(x0.shape[0], generator=torch.Generator().manual_seed(config.seed))
-        x0 = x0[keep[:config.train_limit]]
+    x0 = training_images(data, config.train_limit, config.seed)  # (N, 1, 28, 28) in [-1, 1]
     judge = load_judge(data, ctx.device, ctx.say)
     schedule = Schedule.scaled_linear(config.T, ctx.device)
     model = UNet(tuple(config.channels)).to(ctx.device)
@@ -130,17 +133,13 @@ def run(config: Config, ctx: Context) -> Result:
     val = [r for r in history if r["phase"] == "val"]
     metrics.update({"loss": trained[-1]["loss"], "first_epoch_loss": trained[0]["loss"],
                     "val_loss": val[-1]["loss"]})
-    ctx.say(f"classifier FID {metrics['fid']:.2f} (real test vs train: {metrics['fid_real']:.2f});"
-            f" recognised {metrics['recognised']:.1%} (real test digits: "
-            f"{metrics['real_recognised']:.1%})")
+    ctx.say(summary(metrics))
 
     result = Result(metrics, dataset=data.name, dataset_label=data.label, history=history,
                     objects={"model": model, "ema": denoiser, "schedule": schedule,
                              "judge": judge, "samples": samples, "probs": probs,
                              "chain": chain, "data": data})
     if ctx.is_main:
-        conf, labels = probs[:64].max(1)
-        titles = [f"{data.classes[k][:8]} {c:.0%}" for k, c in zip(labels.tolist(), conf.tolist())]
         rows = torch.stack([chain[t][:6].clamp(-1, 1) for t in keep], 1)  # (6, steps, 1, 28, 28)
         figures = {
             "curves": plots.curves(history, ["loss"]),
@@ -148,9 +147,7 @@ def run(config: Config, ctx: Context) -> Result:
             "forward": forward_figure(x0[:6], schedule),
             "chain": plots.image_rows((rows + 1) / 2, col_labels=[f"t = {t}" for t in keep],
                                       title="denoising chain x_T -> x_0 (Algorithm 2)"),
-            "samples": plots.image_grid((samples[:64] + 1) / 2, titles,
-                                        title="samples, with the judge's label and confidence"),
-            "classes": plots.class_shares(class_shares(probs), data.classes),
+            **judged_figures(samples, probs, data.classes),
         }
         result.figures = {name: ctx.savefig(fig, name) for name, fig in figures.items()}
     return result

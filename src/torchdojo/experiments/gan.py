@@ -17,8 +17,13 @@ from torch import Tensor
 
 from torchdojo.data.vision import load_images
 from torchdojo.experiments.base import Context, Result
-from torchdojo.experiments.judge import load_judge, score, to_unit_range
-from torchdojo.metrics import class_shares
+from torchdojo.experiments.judge import (
+    judged_figures,
+    load_judge,
+    score,
+    summary,
+    training_images,
+)
 from torchdojo.models.gan import GAN, init_weights
 from torchdojo.models.mlp import count_parameters
 from torchdojo.train import plots
@@ -95,10 +100,7 @@ def generate(model: GAN, n: int, generator: torch.Generator, device: torch.devic
 def run(config: Config, ctx: Context) -> Result:
     """Train the DCGAN, snapshot a fixed z every epoch, then judge fresh samples."""
     data = load_images(config.dataset)
-    real = to_unit_range(data.train_x)  # (N, 1, 28, 28) in [-1, 1]
-    if config.train_limit is not None:
-        keep = torch.randperm(real.shape[0], generator=torch.Generator().manual_seed(config.seed))
-        real = real[keep[:config.train_limit]]
+    real = training_images(data, config.train_limit, config.seed)  # (N, 1, 28, 28) in [-1, 1]
     judge = load_judge(data, ctx.device, ctx.say)
     model = GAN(config.latent, config.width).to(ctx.device)
     model.apply(init_weights)
@@ -130,27 +132,21 @@ def run(config: Config, ctx: Context) -> Result:
     metrics, probs = score(judge, samples, data)
     last = [r for r in history if r["phase"] == "train"][-1]
     metrics.update({k: last[k] for k in ("d_loss", "g_loss", "d_real", "d_fake")})
-    ctx.say(f"classifier FID {metrics['fid']:.2f} (real test vs train: {metrics['fid_real']:.2f});"
-            f" recognised {metrics['recognised']:.1%} (real test digits: "
-            f"{metrics['real_recognised']:.1%})")
+    ctx.say(summary(metrics))
 
     result = Result(metrics, dataset=data.name, dataset_label=data.label, history=history,
                     objects={"model": model, "judge": judge, "samples": samples, "probs": probs,
                              "snapshots": snapshots, "data": data})
     if ctx.is_main:
-        conf, labels = probs[:64].max(1)
-        titles = [f"{data.classes[k][:8]} {c:.0%}" for k, c in zip(labels.tolist(), conf.tolist())]
         epochs = sorted(snapshots)
         shown = epochs if len(epochs) <= 10 else [epochs[round(i * (len(epochs) - 1) / 9)]
                                                    for i in range(10)]
         strip = torch.stack([snapshots[e][:8] for e in shown], 1)  # (8, epochs, 1, 28, 28)
         figures = {
             "curves": plots.curves(history, ["d_loss", "g_loss", "d_real", "d_fake"]),
-            "samples": plots.image_grid((samples[:64] + 1) / 2, titles,
-                                        title="samples, with the judge's label and confidence"),
             "evolution": plots.image_rows((strip + 1) / 2, col_labels=[f"epoch {e}" for e in shown],
                                           title="the same z over training"),
-            "classes": plots.class_shares(class_shares(probs), data.classes),
+            **judged_figures(samples, probs, data.classes),
         }
         result.figures = {name: ctx.savefig(fig, name) for name, fig in figures.items()}
         if snapshots:

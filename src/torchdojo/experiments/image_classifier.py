@@ -13,6 +13,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from torchdojo.data.datasets import random_subset
 from torchdojo.data.vision import ImageData, load_images
 from torchdojo.experiments.base import Context, Result
 from torchdojo.train import plots, tasks
@@ -35,9 +36,9 @@ def load_tensors(dataset: str, device: torch.device, *, train_limit: int | None 
     """Load, optionally subsample the training set, normalise with train statistics, move."""
     data = load_images(dataset)
     x, y = data.train_x, data.train_y
-    if train_limit is not None and train_limit < x.shape[0]:
-        keep = torch.randperm(x.shape[0], generator=torch.Generator().manual_seed(seed))
-        x, y = x[keep[:train_limit]], y[keep[:train_limit]]
+    keep = random_subset(x.shape[0], train_limit, seed)
+    if keep is not None:
+        x, y = x[keep], y[keep]
     scaled = x.float() / 255
     mean, std = scaled.mean().item(), scaled.std().item()
 

@@ -11,17 +11,19 @@ from __future__ import annotations
 
 import hashlib
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import torch
+from matplotlib.figure import Figure
 from torch import Tensor
 
 from torchdojo import paths
+from torchdojo.data.datasets import random_subset
 from torchdojo.data.vision import ImageData
-from torchdojo.metrics import frechet_distance, recognisability
+from torchdojo.metrics import class_shares, frechet_distance, recognisability
 from torchdojo.models.lenet import LeNet5
-from torchdojo.train import tasks
+from torchdojo.train import plots, tasks
 from torchdojo.train.loop import evaluate, fit
 from torchdojo.train.runs import atomic_write_bytes
 
@@ -68,6 +70,13 @@ class Judge:
 def to_unit_range(images: Tensor) -> Tensor:
     """uint8 (N, 28, 28) -> float (N, 1, 28, 28) in [-1, 1], the generators' range."""
     return (images.float() / 127.5 - 1).unsqueeze(1)
+
+
+def training_images(data: ImageData, limit: int | None, seed: int) -> Tensor:
+    """The training split in [-1, 1], (N, 1, 28, 28); a seeded subset of `limit` if given."""
+    images = to_unit_range(data.train_x)
+    keep = random_subset(images.shape[0], limit, seed)
+    return images if keep is None else images[keep]
 
 
 def data_key(data: ImageData) -> str:
@@ -141,3 +150,23 @@ def score(judge: Judge, samples: Tensor, data: ImageData) -> tuple[dict[str, flo
         "judge_test_acc": judge.test_acc,
     }
     return metrics, probs
+
+
+def summary(metrics: dict[str, float]) -> str:
+    """One line: the samples' classifier FID and recognisability, beside real data's."""
+    return (f"classifier FID {metrics['fid']:.2f} (real test vs train: {metrics['fid_real']:.2f});"
+            f" recognised {metrics['recognised']:.1%} (real test digits: "
+            f"{metrics['real_recognised']:.1%})")
+
+
+def judged_figures(samples: Tensor, probs: Tensor, classes: Sequence[str],
+                   n: int = 64) -> dict[str, Figure]:
+    """The first `n` samples (in [-1, 1]) with the judge's label and confidence, and the share
+    of all samples given to each class."""
+    conf, labels = probs[:n].max(1)
+    titles = [f"{classes[k][:8]} {c:.0%}" for k, c in zip(labels.tolist(), conf.tolist())]
+    return {
+        "samples": plots.image_grid((samples[:n] + 1) / 2, titles,
+                                    title="samples, with the judge's label and confidence"),
+        "classes": plots.class_shares(class_shares(probs), classes),
+    }

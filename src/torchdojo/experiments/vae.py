@@ -18,6 +18,7 @@ import torch
 from matplotlib.figure import Figure
 from torch import Tensor, nn
 
+from torchdojo.data.datasets import random_subset
 from torchdojo.data.vision import ImageData, load_images
 from torchdojo.experiments.base import Context, Result
 from torchdojo.models.mlp import count_parameters
@@ -71,9 +72,9 @@ def load_pixels(config: Config, device: torch.device) -> tuple[ImageData, Tensor
     """(data, train pixels, test pixels): (N, 784) in [0, 1]; the test set binarised if asked."""
     data = load_images(config.dataset)
     x = data.train_x
-    if config.train_limit is not None and config.train_limit < x.shape[0]:
-        keep = torch.randperm(x.shape[0], generator=torch.Generator().manual_seed(config.seed))
-        x = x[keep[:config.train_limit]]
+    keep = random_subset(x.shape[0], config.train_limit, config.seed)
+    if keep is not None:
+        x = x[keep]
     train = x.flatten(1).float() / 255  # (N, 784)
     test = data.test_x.flatten(1).float() / 255
     if config.binarize == "dynamic":

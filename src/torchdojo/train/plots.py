@@ -59,7 +59,8 @@ def confusion(targets: torch.Tensor, preds: torch.Tensor, classes: Sequence[str]
 
 
 def image_grid(images: torch.Tensor, titles: Sequence[str] | None = None, *,
-               cols: int = 8, cmap: str = "gray", title: str | None = None) -> Figure:
+               cols: int = 8, cmap: str = "gray", title: str | None = None,
+               vmin: float | None = None, vmax: float | None = None) -> Figure:
     """A grid of (N, H, W) or (N, 1, H, W) images, each with an optional caption."""
     images = images.detach().float().cpu()
     if images.ndim == 4:
@@ -72,7 +73,7 @@ def image_grid(images: torch.Tensor, titles: Sequence[str] | None = None, *,
     for i, ax in enumerate(axes):
         ax.axis("off")
         if i < n:
-            ax.imshow(images[i].numpy(), cmap=cmap)
+            ax.imshow(images[i].numpy(), cmap=cmap, vmin=vmin, vmax=vmax)
             if titles is not None:
                 ax.set_title(titles[i], fontsize=7)
     if title:
@@ -94,6 +95,21 @@ def worst_mistakes(images: torch.Tensor, logits: torch.Tensor, targets: torch.Te
     return image_grid(images[worst], titles, title="most confident mistakes")
 
 
+def _canvas(images: torch.Tensor, rows: int, cols: int, pad: int, fill: float,
+            border: bool) -> torch.Tensor:
+    """(N, H, W) images pasted row by row into one (rows, cols) grid with `pad`-pixel gutters
+    of value `fill` (and around the outside too when `border`)."""
+    n, h, w = images.shape
+    edge = pad if border else 0
+    out = torch.full((rows * (h + pad) - pad + 2 * edge, cols * (w + pad) - pad + 2 * edge),
+                     fill, dtype=images.dtype)
+    for i in range(n):
+        r, c = divmod(i, cols)
+        top, left = edge + r * (h + pad), edge + c * (w + pad)
+        out[top:top + h, left:left + w] = images[i]
+    return out
+
+
 def mosaic(images: torch.Tensor, rows: int, *, title: str | None = None,
            row_labels: Sequence[str] | None = None) -> Figure:
     """(N, H, W) or (N, 1, H, W) images tiled into one picture of `rows` rows (one imshow)."""
@@ -102,10 +118,7 @@ def mosaic(images: torch.Tensor, rows: int, *, title: str | None = None,
         images = images[:, 0]
     n, h, w = images.shape
     cols = -(-n // rows)
-    canvas = torch.full((rows * (h + 1) - 1, cols * (w + 1) - 1), 0.15)  # light grey gutters
-    for i in range(n):
-        r, c = divmod(i, cols)
-        canvas[r * (h + 1):r * (h + 1) + h, c * (w + 1):c * (w + 1) + w] = images[i]
+    canvas = _canvas(images, rows, cols, pad=1, fill=0.15, border=False)  # light grey gutters
     scale = 0.6 if max(rows, cols) <= 12 else 0.3
     fig = Figure(figsize=(scale * cols + (1.2 if row_labels else 0.3),
                           scale * rows + (0.5 if title else 0.2)))
@@ -169,22 +182,9 @@ def feature_maps(image: torch.Tensor, maps: Sequence[torch.Tensor], names: Seque
 
 def filters(weights: torch.Tensor, *, cols: int = 8, title: str | None = None) -> Figure:
     """Conv filters (N, k, k) on a symmetric colour scale: white 0, blue +, red -."""
-    weights = weights.detach().float().cpu()
-    limit = float(weights.abs().max()) or 1.0
-    n = weights.shape[0]
-    cols = min(cols, n)
-    rows = -(-n // cols)
-    fig = Figure(figsize=(1.2 * cols, 1.3 * rows + (0.4 if title else 0)))
-    axes = np.atleast_1d(fig.subplots(rows, cols, squeeze=False)).ravel()
-    for i, ax in enumerate(axes):
-        ax.axis("off")
-        if i < n:
-            ax.imshow(weights[i].numpy(), cmap="RdBu", vmin=-limit, vmax=limit)
-            ax.set_title(f"#{i}", fontsize=7)
-    if title:
-        fig.suptitle(title)
-    fig.tight_layout()
-    return fig
+    limit = float(weights.detach().abs().max()) or 1.0
+    return image_grid(weights, [f"#{i}" for i in range(weights.shape[0])], cols=cols,
+                      cmap="RdBu", title=title, vmin=-limit, vmax=limit)
 
 
 def layer_grad_norms(series: dict[str, tuple[Sequence[int], Sequence[Sequence[float]]]],
@@ -271,14 +271,7 @@ def image_rows(rows: torch.Tensor, row_labels: Sequence[str] | None = None,
 def tile(images: torch.Tensor, cols: int = 8, pad: int = 2) -> np.ndarray:
     """(N, 1, H, W) images in [-1, 1] -> one uint8 (rows*(H+pad), cols*(W+pad)) mosaic."""
     x = ((images.detach().float().cpu().clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8)
-    n, _, h, w = x.shape
-    rows = -(-n // cols)
-    out = torch.zeros(rows * (h + pad) + pad, cols * (w + pad) + pad, dtype=torch.uint8)
-    for i in range(n):
-        r, c = divmod(i, cols)
-        top, left = pad + r * (h + pad), pad + c * (w + pad)
-        out[top:top + h, left:left + w] = x[i, 0]
-    return out.numpy()
+    return _canvas(x[:, 0], -(-x.shape[0] // cols), cols, pad, fill=0, border=True).numpy()
 
 
 def gif_bytes(frames: Sequence[np.ndarray], *, scale: int = 2, ms_per_frame: int = 250) -> bytes:

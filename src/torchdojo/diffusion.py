@@ -16,6 +16,10 @@ paper and the exercises (`beta`, `alpha`, `alpha_bar`, `q_sample`, `ddpm_loss`).
         mu_tilde_t(x_t, x0_hat) = sqrt(alpha_bar_{t-1}) beta_t / (1 - alpha_bar_t) x0_hat
                                   + sqrt(alpha_t) (1 - alpha_bar_{t-1}) / (1 - alpha_bar_t) x_t
         beta_tilde_t = (1 - alpha_bar_{t-1}) / (1 - alpha_bar_t) beta_t       (eq. 7)
+    classifier-free guidance (Ho & Salimans 2022): one net learns eps_theta(x_t, t, c) and,
+    with the label dropped, eps_theta(x_t, t); sampling uses
+        eps_w = (1 + w) eps_theta(x_t, t, c) - w eps_theta(x_t, t)
+    w = 0 is the conditional model; w > 0 pushes each sample towards what makes it class c.
 """
 
 from __future__ import annotations
@@ -81,6 +85,22 @@ def ddpm_loss(eps_model: EpsModel, x0: Tensor, t: Tensor, noise: Tensor,
     """The simple loss, eq. 14: mean squared error between eps and eps_theta(x_t, t)."""
     x_t = q_sample(x0, t, noise, alpha_bar)  # (B, 1, 28, 28)
     return (noise - eps_model(x_t, t)).pow(2).mean()
+
+
+def guided(eps_model: Callable[..., Tensor], labels: Tensor, w: float,
+           null: int) -> EpsModel:
+    """eps_w(x_t, t) for classifier-free guidance with scale w: each sample i is drawn for
+    class labels[i]; `null` is the model's "no label" index. Both predictions come from
+    one batched call; w = 0 needs only the conditional one."""
+
+    def eps(x_t: Tensor, t: Tensor) -> Tensor:
+        if w == 0:
+            return eps_model(x_t, t, labels)
+        cond, uncond = eps_model(torch.cat([x_t, x_t]), torch.cat([t, t]),
+                                 torch.cat([labels, torch.full_like(labels, null)])).chunk(2)
+        return (1 + w) * cond - w * uncond
+
+    return eps
 
 
 @torch.no_grad()

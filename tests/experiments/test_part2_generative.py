@@ -71,8 +71,13 @@ def test_diffusion_loss_falls_and_its_figures_show_the_chain(results):
     assert losses[0] < 1.05  # the zero-initialised output predicts eps = 0: loss E[eps^2] = 1
     assert losses[-1] < losses[0] - 0.05
     assert result.metrics["val_loss"] < 1.0
-    for name in ("curves", "schedule", "forward", "chain", "samples", "classes"):
+    for name in ("curves", "schedule", "forward", "chain", "samples", "classes", "guidance"):
         assert (result.run_dir / f"{name}.png").exists(), name
+    sweep = json.loads((result.run_dir / "guidance.json").read_text())
+    assert set(sweep) == {"none", "w=0", "w=1", "w=2", "w=4"}  # the judged w = 2 reused
+    assert sweep["w=2"]["recognised"] == result.metrics["recognised"]
+    assert sweep["none"]["fid"] == result.metrics["unconditional_fid"]
+    assert 0 <= result.metrics["agreement"] <= 1
     chain = result.objects["chain"]
     assert max(chain) == 40 and min(chain) == 0  # from x_T (T = 40 in quick mode) to x_0
     assert chain[40].std() > 0.8  # x_T ~ N(0, I)

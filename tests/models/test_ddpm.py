@@ -7,8 +7,16 @@ from pathlib import Path
 import pytest
 import torch
 
-from torchdojo.diffusion import Schedule, ddpm_loss, p_sample_step, q_sample, q_step, sample
-from torchdojo.models.unet import UNet, timestep_embedding
+from torchdojo.diffusion import (
+    Schedule,
+    ddpm_loss,
+    guided,
+    p_sample_step,
+    q_sample,
+    q_step,
+    sample,
+)
+from torchdojo.models.unet import SelfAttention, UNet, timestep_embedding
 
 SOLUTIONS = Path(__file__).parents[2] / "src" / "torchdojo" / "exercises" / "solutions"
 
@@ -198,3 +206,65 @@ def test_sigma_is_sqrt_beta_or_the_eq7_posterior_variance():
         assert beta_tilde < s.beta[i]
     for sigma in ("beta", "posterior"):  # no noise on the last step (t = 1)
         assert torch.equal(p_sample_step(zero_eps, x_t, 0, s, z, sigma=sigma), x_t)
+
+
+def test_self_attention_matches_softmax_attention_written_out():
+    torch.manual_seed(4)
+    attend = SelfAttention(8, heads=2)
+    x = torch.randn(3, 8, 5, 5)
+    assert torch.equal(attend(x), x)  # the zero projection: starts as the identity
+    torch.nn.init.normal_(attend.proj.weight)
+    b, c, n = 3, 8, 25
+    q, k, v = attend.qkv(attend.norm(x)).reshape(b, 3 * c, n).split(c, dim=1)  # (B, C, HW)
+    out = []
+    for h in range(2):  # per head: softmax over positions of q.k / sqrt(d)
+        sl = slice(4 * h, 4 * h + 4)
+        w = torch.softmax(q[:, sl].transpose(1, 2) @ k[:, sl] / 2.0, dim=-1)  # (B, HW, HW)
+        out.append((w @ v[:, sl].transpose(1, 2)).transpose(1, 2))  # (B, 4, HW)
+    want = x + attend.proj(torch.cat(out, 1).reshape(b, c, 5, 5))
+    assert torch.allclose(attend(x), want, atol=1e-5)
+
+
+def test_unet_with_attention_keeps_shapes_and_each_sample_sees_only_itself():
+    torch.manual_seed(5)
+    model = UNet((8, 16), mid_blocks=2, attention=True)
+    for attend in model.attend:
+        torch.nn.init.normal_(attend.proj.weight, std=0.1)
+    x = torch.randn(2, 1, 28, 28, requires_grad=True)
+    torch.nn.init.normal_(model.conv_out[-1].weight, std=0.1)
+    out = model(x, torch.tensor([3, 7]))
+    assert out.shape == (2, 1, 28, 28)
+    out[0].sum().backward()  # attention mixes pixels, never images of the batch
+    assert x.grad[1].abs().max() == 0 and x.grad[0].abs().max() > 0
+
+
+def test_guided_eps_extrapolates_from_the_unlabelled_to_the_labelled_prediction():
+    torch.manual_seed(6)
+    model = UNet((8, 16), classes=10)
+    torch.nn.init.normal_(model.conv_out[-1].weight, std=0.1)
+    x, t, y = torch.randn(4, 1, 28, 28), torch.tensor([0, 5, 9, 3]), torch.tensor([1, 2, 3, 4])
+    with torch.no_grad():
+        cond, uncond = model(x, t, y), model(x, t)  # no label: the "no label" row (10)
+        assert torch.equal(uncond, model(x, t, torch.full((4,), 10)))
+        assert not torch.allclose(cond, uncond)  # the label changes the prediction
+        assert torch.equal(guided(model, y, 0.0, null=10)(x, t), cond)
+        assert torch.allclose(guided(model, y, 3.0, null=10)(x, t), 4 * cond - 3 * uncond,
+                              atol=1e-5)
+
+
+def test_label_dropout_trains_the_unlabelled_row_in_the_expected_share():
+    from torchdojo.experiments.diffusion import make_loss
+
+    torch.manual_seed(7)
+    model = UNet((8, 16), classes=10)
+    seen = []
+    forward = model.forward
+    model.forward = lambda x, t, y=None: (seen.append(y.clone()), forward(x, t, y))[1]
+    loss_fn = make_loss(Schedule.scaled_linear(40), p_uncond=0.25)
+    x0, y = torch.zeros(4000, 1, 28, 28), torch.randint(0, 10, (4000,))
+    y_before = y.clone()
+    loss_fn(model, (x0, y))
+    dropped = seen[0] == 10
+    assert abs(dropped.float().mean().item() - 0.25) < 0.03
+    assert torch.equal(seen[0][~dropped], y[~dropped])  # the others keep their label
+    assert torch.equal(y, y_before)  # the batch itself is not modified

@@ -11,10 +11,18 @@ a CPU an epoch costs the same either way, and twice the updates gave much better
 (30 epochs on the MNIST sample: classifier FID 158 vs 259, recognised 43% vs 38%).
 `clip_x0` and `sigma` select the sampler's variants (see `torchdojo.diffusion`); the
 default is Algorithm 2 as printed, since the variants changed nothing measurable here.
+
+Class-conditional with classifier-free guidance by default (`conditional`, `p_uncond`,
+`guidance`): the judged samples ask for each class in turn with w = 2. Measured on the
+MNIST sample at 40 epochs, the same budget: unconditional 52 % recognised (FID 111);
+guided 98 % (FID 29). The samples drawn with no label are scored too
+(`unconditional_*`), and a sweep over w shows the fidelity/variety trade-off.
 """
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -24,7 +32,7 @@ from torch import Tensor, nn
 from torch.optim.swa_utils import AveragedModel
 
 from torchdojo.data.vision import load_images
-from torchdojo.diffusion import Schedule, ddpm_loss, q_sample, sample
+from torchdojo.diffusion import Schedule, ddpm_loss, guided, q_sample, sample
 from torchdojo.errors import DojoError
 from torchdojo.experiments.base import Context, Result
 from torchdojo.experiments.judge import (
@@ -34,11 +42,13 @@ from torchdojo.experiments.judge import (
     summary,
     to_unit_range,
     training_images,
+    training_labels,
 )
 from torchdojo.models.mlp import count_parameters
 from torchdojo.models.unet import UNet
 from torchdojo.train import plots
 from torchdojo.train.loop import fit
+from torchdojo.train.runs import atomic_write_bytes
 
 
 @dataclass
@@ -46,7 +56,14 @@ class Config:
     dataset: Literal["mnist", "fashion-mnist"] = "mnist"
     T: int = 200  # diffusion steps (the paper: 1000)  # noqa: N815
     channels: tuple[int, ...] = (32, 64)  # U-Net widths at 14x14 and 7x7
-    epochs: int = 120
+    mid_blocks: int = 1  # residual blocks at 7x7
+    attention: bool = False  # self-attention between the 7x7 blocks
+    conditional: bool = True  # learn eps(x_t, t, class) too, for classifier-free guidance
+    p_uncond: float = 0.2  # share of training images whose label is dropped
+    guidance: float = 2.0  # w of classifier-free guidance for the judged samples
+    sweep: tuple[float, ...] = (0.0, 1.0, 4.0)  # other w's for the trade-off plot
+    sweep_samples: int = 200  # per w in the sweep (and for the unconditional samples)
+    epochs: int = 60
     batch_size: int = 64  # on a CPU the cost is per image: smaller batches, more updates
     lr: float = 1e-3
     ema_decay: float = 0.998
@@ -58,18 +75,24 @@ class Config:
 
 
 QUICK = {"T": 40, "channels": "8,16", "epochs": 4, "batch_size": 64, "lr": 3e-3,
-         "n_samples": 100, "train_limit": 384}
+         "n_samples": 100, "sweep_samples": 50, "train_limit": 384}
 
 
-def make_loss(schedule: Schedule):
-    """Eq. 14 as the loop's loss_fn: t ~ U{1..T}, eps ~ N(0, I), MSE on the predicted eps."""
+def make_loss(schedule: Schedule, p_uncond: float = 0.0):
+    """Eq. 14 as the loop's loss_fn: t ~ U{1..T}, eps ~ N(0, I), MSE on the predicted eps.
+    With labels in the batch, each is replaced by "no label" with probability p_uncond, so
+    the one net learns both eps(x_t, t, c) and eps(x_t, t) (classifier-free guidance)."""
     alpha_bar = schedule.alpha_bar.float()
 
     def loss_fn(model: nn.Module, batch: tuple[Tensor, ...]) -> tuple[Tensor, dict]:
         x0 = batch[0]  # (B, 1, 28, 28) in [-1, 1]
         t = torch.randint(0, schedule.T, (x0.shape[0],), device=x0.device)  # (B,) indices
         noise = torch.randn_like(x0)  # eps
-        return ddpm_loss(model, x0, t, noise, alpha_bar), {}
+        if len(batch) == 1:
+            return ddpm_loss(model, x0, t, noise, alpha_bar), {}
+        y = batch[1].clone()  # (B,) classes
+        y[torch.rand(y.shape, device=y.device) < p_uncond] = model.classes  # dropped
+        return ddpm_loss(lambda x_t, t_: model(x_t, t_, y), x0, t, noise, alpha_bar), {}
 
     return loss_fn
 
@@ -100,7 +123,9 @@ def run(config: Config, ctx: Context) -> Result:
     x0 = training_images(data, config.train_limit, config.seed)  # (N, 1, 28, 28) in [-1, 1]
     judge = load_judge(data, ctx.device, ctx.say)
     schedule = Schedule.scaled_linear(config.T, ctx.device)
-    model = UNet(tuple(config.channels)).to(ctx.device)
+    classes = len(data.classes) if config.conditional else 0
+    model = UNet(tuple(config.channels), mid_blocks=config.mid_blocks,
+                 attention=config.attention, classes=classes).to(ctx.device)
     ema = AveragedModel(model, avg_fn=ema_update(config.ema_decay))
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=0.0)
     optimizer.register_step_post_hook(lambda *_: ema.update_parameters(model))
@@ -110,25 +135,51 @@ def run(config: Config, ctx: Context) -> Result:
     ctx.say(f"DDPM: U-Net {count_parameters(model):,} parameters, T = {config.T}, {steps} steps "
             f"on {x0.shape[0]:,} images of {data.label}; judge test accuracy "
             f"{judge.test_acc:.2%}")
-    loss_fn = make_loss(schedule)
-    history = fit(model, (x0.to(ctx.device),), loss_fn=loss_fn, optimizer=optimizer,
-                  scheduler=scheduler, epochs=config.epochs, batch_size=config.batch_size,
-                  val=(to_unit_range(data.test_x).to(ctx.device),), seed=config.seed,
-                  run=ctx.run, quiet=ctx.quiet, extra_state={"ema": ema})
+    loss_fn = make_loss(schedule, config.p_uncond)
+    train = (x0, training_labels(data, config.train_limit, config.seed))[:2 if classes else 1]
+    val = (to_unit_range(data.test_x),) + ((data.test_y,) if classes else ())
+    train, val = (tuple(v.to(ctx.device) for v in vs) for vs in (train, val))
+    history = fit(model, train, loss_fn=loss_fn, optimizer=optimizer, scheduler=scheduler,
+                  epochs=config.epochs, batch_size=config.batch_size, val=val,
+                  seed=config.seed, run=ctx.run, quiet=ctx.quiet, extra_state={"ema": ema})
 
     denoiser = ema.module.eval()
     keep = chain_steps(config.T)
-    g = torch.Generator().manual_seed(config.seed + 2)
-    samples, chain = [], {}
-    for start in range(0, config.n_samples, 500):  # bounded memory
-        n = min(500, config.n_samples - start)
-        x, kept = sample(denoiser, (n, 1, 28, 28), schedule, generator=g, device=ctx.device,
-                         keep=keep if start == 0 else (), clip_x0=config.clip_x0,
-                         sigma=config.sigma)
-        samples.append(x.clamp(-1, 1).cpu())
-        chain = chain or kept
-    samples = torch.cat(samples)  # (n_samples, 1, 28, 28)
+
+    def draw(n: int, w: float | None, seed: int, chain_steps: Sequence[int] = ()):
+        """n samples in [-1, 1]: unconditional (w None), else guided with scale w for
+        classes 0, 1, ..., 9, 0, ...; plus the chain at `chain_steps` of the first chunk."""
+        g = torch.Generator().manual_seed(seed)
+        out, chain = [], {}
+        for start in range(0, n, 500):  # bounded memory
+            m = min(500, n - start)
+            eps: Callable = denoiser
+            if w is not None:
+                labels = (torch.arange(start, start + m) % classes).to(ctx.device)
+                eps = guided(denoiser, labels, w, null=classes)
+            x, kept = sample(eps, (m, 1, 28, 28), schedule, generator=g, device=ctx.device,
+                             keep=chain_steps if start == 0 else (), clip_x0=config.clip_x0,
+                             sigma=config.sigma)
+            out.append(x.clamp(-1, 1).cpu())
+            chain = chain or kept
+        return torch.cat(out), chain
+
+    w = config.guidance if classes else None
+    samples, chain = draw(config.n_samples, w, config.seed + 2, keep)  # (n_samples, 1, 28, 28)
     metrics, probs = score(judge, samples, data)
+    sweep: dict[str, dict[str, float]] = {}  # "none" (no label) or "w=..." -> scores
+    if classes:
+        asked = torch.arange(config.n_samples) % classes
+        metrics["agreement"] = (probs.argmax(1) == asked).float().mean().item()
+        sweep[f"w={w:g}"] = {"w": w, "recognised": metrics["recognised"], "fid": metrics["fid"]}
+        for i, w_i in enumerate((None, *config.sweep)):  # None: no label at all
+            if w_i is None or f"w={w_i:g}" not in sweep:
+                x, _ = draw(config.sweep_samples, w_i, config.seed + 3 + i)
+                m, _ = score(judge, x, data)
+                key = "none" if w_i is None else f"w={w_i:g}"
+                sweep[key] = {"w": w_i, "recognised": m["recognised"], "fid": m["fid"]}
+        metrics["unconditional_recognised"] = sweep["none"]["recognised"]
+        metrics["unconditional_fid"] = sweep["none"]["fid"]
     trained = [r for r in history if r["phase"] == "train"]
     val = [r for r in history if r["phase"] == "val"]
     metrics.update({"loss": trained[-1]["loss"], "first_epoch_loss": trained[0]["loss"],
@@ -137,6 +188,7 @@ def run(config: Config, ctx: Context) -> Result:
 
     result = Result(metrics, dataset=data.name, dataset_label=data.label, history=history,
                     objects={"model": model, "ema": denoiser, "schedule": schedule,
+                             "sweep": sweep,
                              "judge": judge, "samples": samples, "probs": probs,
                              "chain": chain, "data": data})
     if ctx.is_main:
@@ -149,8 +201,32 @@ def run(config: Config, ctx: Context) -> Result:
                                       title="denoising chain x_T -> x_0 (Algorithm 2)"),
             **judged_figures(samples, probs, data.classes),
         }
+        if sweep:
+            figures["guidance"] = guidance_figure(sweep)
+            atomic_write_bytes(ctx.run.dir() / "guidance.json",
+                               (json.dumps(sweep, indent=2) + "\n").encode())
         result.figures = {name: ctx.savefig(fig, name) for name, fig in figures.items()}
     return result
+
+
+def guidance_figure(sweep: dict[str, dict[str, float]]) -> Figure:
+    """Recognised share and classifier FID against the guidance scale w: guidance trades
+    the variety of real digits (FID) for digits that are unmistakably their class."""
+    guided = sorted((v for v in sweep.values() if v["w"] is not None), key=lambda v: v["w"])
+    ws = [v["w"] for v in guided]
+    fig = Figure(figsize=(9, 3.2))
+    axes = fig.subplots(1, 2)
+    for ax, key, title in ((axes[0], "recognised", "recognised (judge confidence >= 0.9)"),
+                           (axes[1], "fid", "classifier FID (lower is closer to real)")):
+        ax.plot(ws, [v[key] for v in guided], "o-", label="class-conditional, guided")
+        if "none" in sweep:
+            ax.axhline(sweep["none"][key], color="grey", ls="--", label="no label (unconditional)")
+        ax.set_xlabel("guidance scale w")
+        ax.set_title(title)
+        ax.grid(alpha=0.3)
+    axes[0].legend(fontsize=8)
+    fig.tight_layout()
+    return fig
 
 
 def schedule_figure(schedule: Schedule) -> Figure:

@@ -79,6 +79,12 @@ def training_images(data: ImageData, limit: int | None, seed: int) -> Tensor:
     return images if keep is None else images[keep]
 
 
+def training_labels(data: ImageData, limit: int | None, seed: int) -> Tensor:
+    """The classes (N,) of `training_images(data, limit, seed)`, in the same order."""
+    keep = random_subset(data.train_y.shape[0], limit, seed)
+    return data.train_y if keep is None else data.train_y[keep]
+
+
 def data_key(data: ImageData) -> str:
     """A short hash of the data set's tensors and the recipe: the cache key."""
     h = hashlib.sha256(repr(sorted(RECIPE.items())).encode())

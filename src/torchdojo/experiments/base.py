@@ -7,6 +7,7 @@ a `QUICK` dict of overrides for a few-second smoke run, and
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,9 @@ class Context:
     compile: bool = False  # torch.compile the model
     rank: int = 0
     world_size: int = 1
+    # called with each EpochEnd by the experiments that train with `fit` (the benchmarks
+    # use it to stop at a target accuracy)
+    callbacks: tuple[Callable[[Any], None], ...] = ()
 
     @property
     def is_main(self) -> bool:

@@ -107,8 +107,8 @@ def train_classifier(model: nn.Module, tensors: ImageTensors, config: Any, ctx: 
     history = fit(model, tensors.train, loss_fn=loss_fn, optimizer=optimizer,
                   scheduler=scheduler, epochs=config.epochs, batch_size=batch_size,
                   val=tensors.test, seed=config.seed, run=ctx.run, quiet=ctx.quiet,
-                  amp=ctx.amp, callbacks=callbacks, rank=ctx.rank, world_size=ctx.world_size,
-                  train_model=net)
+                  amp=ctx.amp, callbacks=(*ctx.callbacks, *callbacks), rank=ctx.rank,
+                  world_size=ctx.world_size, train_model=net)
     test = evaluate(model, tensors.test, tasks.classification, amp=ctx.amp)
     train_acc = [r["acc"] for r in history if r["phase"] == "train"][-1]
     metrics = {"test_acc": test["acc"], "test_loss": test["loss"], "train_acc": train_acc}

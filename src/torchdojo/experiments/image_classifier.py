@@ -39,14 +39,15 @@ def load_tensors(dataset: str, device: torch.device, *, train_limit: int | None 
     keep = random_subset(x.shape[0], train_limit, seed)
     if keep is not None:
         x, y = x[keep], y[keep]
-    scaled = x.float() / 255
+    scaled = x.to(torch.float32).div_(255)
     mean, std = scaled.mean().item(), scaled.std().item()
 
-    def prepare(images: Tensor) -> Tensor:
-        return ((images.float() / 255 - mean) / std).unsqueeze(1).to(device)  # (N, 1, 28, 28)
+    def normalise(scaled: Tensor) -> Tensor:  # in place: no 188 MB temporaries per step
+        return scaled.sub_(mean).div_(std).unsqueeze(1).to(device)  # (N, 1, 28, 28)
 
-    return ImageTensors(data, (prepare(x), y.to(device)),
-                        (prepare(data.test_x), data.test_y.to(device)), mean, std)
+    test = data.test_x.to(torch.float32).div_(255)
+    return ImageTensors(data, (normalise(scaled), y.to(device)),
+                        (normalise(test), data.test_y.to(device)), mean, std)
 
 
 def random_shift(x: Tensor, max_shift: int, fill: float = 0.0) -> Tensor:

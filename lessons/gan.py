@@ -42,6 +42,13 @@ show.source(gan.generator_loss)
 # out sharp after far fewer steps, and the convolutional D judges stroke texture the same
 # way. DCGAN's rules: strided convolutions instead of pooling, batch norm, ReLU in G,
 # LeakyReLU in D, tanh output (images in [-1, 1]).
+#
+# Both are **class-conditional** here (a cGAN, Mirza & Osindero 2014): G is given the
+# digit it should draw (a learned vector beside z), and D judges "a real image *of this
+# class*" with a projection (Miyato & Koyama 2018): D's logit is w . phi(x) + e_y . phi(x),
+# where phi(x) are D's features and e_y a learned vector per class. Knowing the class,
+# G no longer has to discover the ten kinds of digit on its own, and D can reject a "3"
+# that looks like an "8". `--set conditional=false` trains the plain, unconditional GAN.
 
 # %%
 from torchdojo.models.gan import Discriminator, Generator
@@ -107,6 +114,8 @@ show.figure(plots.image_rows((strip + 1) / 2, col_labels=[f"epoch {e}" for e in 
 #   floor (`fid_real`).
 # - **recognisability**: the share of samples the judge labels with confidence >= 0.9
 #   (`real_recognised` is the same for real test digits).
+# - **agreement** (a cGAN): the share of samples the judge names as the digit asked for.
+#   The judged samples ask for 0, 1, ..., 9 in turn, like a balanced set of real digits.
 
 # %%
 from torchdojo import metrics
@@ -128,6 +137,7 @@ show.figure(judged["classes"])
 #
 # ## Try it
 #
+# - `dojo run gan --set conditional=false`: no labels; compare FID and recognisability.
 # - `dojo run gan --set width=32`: a smaller pair; compare FID and recognisability.
 # - `dojo run gan --set beta1=0.9`: DCGAN chose Adam's beta1 = 0.5 for stability.
 # - `dojo run gan --set dataset=fashion-mnist`: clothes (the judge is retrained on them).

@@ -62,6 +62,7 @@ def test_gan_writes_a_grid_every_epoch_a_strip_and_a_gif(results):
         assert gif.n_frames == 3
     snaps = results["gan"].objects["snapshots"]
     assert not torch.equal(snaps[1], snaps[3])  # the same z, changing with training
+    assert 0 <= results["gan"].metrics["agreement"] <= 1  # a cGAN by default
 
 
 def test_diffusion_loss_falls_and_its_figures_show_the_chain(results):

@@ -23,6 +23,21 @@ def test_generator_makes_images_in_tanh_range_and_discriminator_one_logit_each()
     assert d(images).shape == (5,)
 
 
+def test_conditional_gan_uses_the_class_and_d_adds_the_projection_term():
+    torch.manual_seed(1)
+    g, d = Generator(latent=16, width=8, classes=10), Discriminator(width=8, classes=10)
+    torch.nn.init.normal_(d.label.weight, std=0.1)
+    z = torch.randn(4, 16)
+    a, b = torch.tensor([1, 1, 1, 1]), torch.tensor([7, 7, 7, 7])
+    assert g(z, a).shape == (4, 1, 28, 28)
+    assert not torch.allclose(g(z, a), g(z, b))  # the same z drawn as another class
+    x = torch.randn(4, 1, 28, 28)
+    phi = d.features(x)  # (4, 8 * 2 * 7 * 7)
+    want = d.head(phi).squeeze(1) + (d.label.weight[b] * phi).sum(1)  # w.phi + e_y.phi
+    assert torch.allclose(d(x, b), want, atol=1e-5)
+    assert not torch.allclose(d(x, a), d(x, b))
+
+
 def test_dcgan_init_draws_weights_around_zero_and_norm_scales_around_one():
     torch.manual_seed(0)
     model = GAN(latent=32, width=32)

@@ -1,5 +1,8 @@
 """gan (004, GAN): a DCGAN on MNIST-like digits, scored by our LeNet-5 judge.
 
+Class-conditional by default (`conditional`): G draws the class it is given, D judges
+image and class together; the judged samples ask for each class in turn.
+
 Each training step updates the discriminator, then the generator (the losses of
 exercise 28), so it goes through `fit` as a `step_fn`; both optimisers are checkpointed.
 A fixed z is drawn every epoch to show how the samples evolve (a grid per epoch, a strip,
@@ -23,6 +26,7 @@ from torchdojo.experiments.judge import (
     score,
     summary,
     training_images,
+    training_labels,
 )
 from torchdojo.models.gan import GAN, init_weights
 from torchdojo.models.mlp import count_parameters
@@ -40,6 +44,7 @@ class Config:
     batch_size: int = 64
     lr: float = 2e-4  # DCGAN's Adam settings
     beta1: float = 0.5
+    conditional: bool = True  # a cGAN: ask for a class (see models/gan.py)
     n_samples: int = 1000  # samples scored by the judge
     train_limit: int | None = None
     seed: int = 0
@@ -64,17 +69,18 @@ def make_step(model: GAN, opt_g: torch.optim.Optimizer, opt_d: torch.optim.Optim
 
     def step(_: torch.nn.Module, batch: tuple[Tensor, ...]) -> dict[str, float]:
         real = batch[0]  # (B, 1, 28, 28) in [-1, 1]
+        y = batch[1] if len(batch) > 1 else None  # (B,) classes of a cGAN; fakes get the same
         z = torch.randn(real.shape[0], model.generator.latent, device=real.device)
-        fake = model.generator(z)  # (B, 1, 28, 28)
+        fake = model.generator(z, y)  # (B, 1, 28, 28)
         # 1. discriminator: max log D(x) + log(1 - D(G(z))); G's output is detached
-        real_logits = model.discriminator(real)
-        fake_logits = model.discriminator(fake.detach())
+        real_logits = model.discriminator(real, y)
+        fake_logits = model.discriminator(fake.detach(), y)
         d_loss = discriminator_loss(real_logits, fake_logits)
         opt_d.zero_grad(set_to_none=True)
         d_loss.backward()
         opt_d.step()
         # 2. generator: max log D(G(z)), through the freshly updated D
-        g_loss = generator_loss(model.discriminator(fake))
+        g_loss = generator_loss(model.discriminator(fake, y))
         opt_g.zero_grad(set_to_none=True)
         g_loss.backward()
         opt_g.step()
@@ -88,13 +94,22 @@ def make_step(model: GAN, opt_g: torch.optim.Optimizer, opt_d: torch.optim.Optim
 @torch.no_grad()
 def generate(model: GAN, n: int, generator: torch.Generator, device: torch.device,
              batch_size: int = 500) -> Tensor:
-    """n samples (n, 1, 28, 28) in [-1, 1], in eval mode (batch norm's running statistics)."""
+    """n samples (n, 1, 28, 28) in [-1, 1], in eval mode (batch norm's running statistics);
+    a cGAN is asked for the classes 0, 1, ..., 9, 0, ... in turn (`asked_classes`)."""
     was_training = model.training
     model.eval()
     z = torch.randn(n, model.generator.latent, generator=generator).to(device)
-    out = torch.cat([model.generator(z[i:i + batch_size]).cpu() for i in range(0, n, batch_size)])
+    y = asked_classes(n, model.classes).to(device) if model.classes else None
+    out = torch.cat([model.generator(z[i:i + batch_size],
+                                     None if y is None else y[i:i + batch_size]).cpu()
+                     for i in range(0, n, batch_size)])
     model.train(was_training)
     return out
+
+
+def asked_classes(n: int, classes: int) -> Tensor:
+    """(n,) the classes 0, 1, ..., classes - 1, 0, 1, ...: balanced, like the real digits."""
+    return torch.arange(n) % classes
 
 
 def run(config: Config, ctx: Context) -> Result:
@@ -102,7 +117,8 @@ def run(config: Config, ctx: Context) -> Result:
     data = load_images(config.dataset)
     real = training_images(data, config.train_limit, config.seed)  # (N, 1, 28, 28) in [-1, 1]
     judge = load_judge(data, ctx.device, ctx.say)
-    model = GAN(config.latent, config.width).to(ctx.device)
+    classes = len(data.classes) if config.conditional else 0
+    model = GAN(config.latent, config.width, classes).to(ctx.device)
     model.apply(init_weights)
     opt_g = torch.optim.Adam(model.generator.parameters(), lr=config.lr,
                              betas=(config.beta1, 0.999))
@@ -122,7 +138,9 @@ def run(config: Config, ctx: Context) -> Result:
             atomic_write_bytes(ctx.run.dir() / "samples" / f"epoch-{end.epoch:03d}.png",
                                plots.png_bytes(plots.tile(images)))
 
-    history = fit(model, (real.to(ctx.device),), step_fn=make_step(model, opt_g, opt_d),
+    train = (real, training_labels(data, config.train_limit, config.seed))[:2 if classes else 1]
+    train = tuple(v.to(ctx.device) for v in train)
+    history = fit(model, train, step_fn=make_step(model, opt_g, opt_d),
                   optimizer={"generator": opt_g, "discriminator": opt_d},
                   epochs=config.epochs, batch_size=config.batch_size, seed=config.seed,
                   run=ctx.run, quiet=ctx.quiet, callbacks=[snapshot])
@@ -130,6 +148,9 @@ def run(config: Config, ctx: Context) -> Result:
     samples = generate(model, config.n_samples, torch.Generator().manual_seed(config.seed + 2),
                        ctx.device)
     metrics, probs = score(judge, samples, data)
+    if classes:
+        asked = asked_classes(config.n_samples, classes)
+        metrics["agreement"] = (probs.argmax(1) == asked).float().mean().item()
     last = [r for r in history if r["phase"] == "train"][-1]
     metrics.update({k: last[k] for k in ("d_loss", "g_loss", "d_real", "d_fake")})
     ctx.say(summary(metrics))

@@ -67,8 +67,8 @@ print("round trip exact:", torch.equal(parse_idx(raw, "in memory"), two_images))
 # every result is labelled with the data actually used. `dojo data status` shows what
 # is where.
 #
-# The run below loads the data, reads the files again to compare their MD5 checksums
-# with the published ones, and checks what training relies on.
+# The run below loads the data (the loader compares every file's MD5 checksum with the
+# published one as it reads it), and checks what training relies on.
 
 # %%
 from torchdojo.experiments.runner import quick_mode, run_experiment

@@ -7,7 +7,7 @@ import torch
 from torchdojo.data.datasets import ImageDataset, class_counts, normalisation
 from torchdojo.data.idx import write_idx
 from torchdojo.data.synthetic import write_synthetic
-from torchdojo.data.vision import load_images, recheck
+from torchdojo.data.vision import load_images
 from torchdojo.errors import DojoError
 from torchdojo.experiments.runner import run_experiment
 
@@ -52,11 +52,11 @@ def test_image_dataset_normalises_each_image_exactly():
         ImageDataset(images, labels[:9], mean, std)
 
 
-def test_recheck_reads_the_files_again_and_names_a_damaged_one(tmp_path):
+def test_loading_gives_the_checksum_verdict_and_names_a_damaged_file(tmp_path):
     write_synthetic(tmp_path, "fashion-mnist", n_train=40, n_test=20)
     data = load_images("fashion-mnist", root=tmp_path)
-    assert recheck(data) is None  # structure fine, but not the published files
+    assert data.checksums_published is None  # structure fine, but not the published files
     damaged = tmp_path / "FashionMNIST" / "raw" / "train-images-idx3-ubyte.gz"
     damaged.write_bytes(damaged.read_bytes()[:100])
     with pytest.raises(DojoError, match="train-images-idx3-ubyte"):
-        recheck(data)
+        load_images("fashion-mnist", root=tmp_path)

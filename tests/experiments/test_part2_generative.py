@@ -75,8 +75,9 @@ def test_diffusion_loss_falls_and_its_figures_show_the_chain(results):
     for name in ("curves", "schedule", "forward", "chain", "samples", "classes", "guidance"):
         assert (result.run_dir / f"{name}.png").exists(), name
     sweep = json.loads((result.run_dir / "guidance.json").read_text())
-    assert set(sweep) == {"none", "w=0", "w=1", "w=2", "w=4"}  # the judged w = 2 reused
-    assert sweep["w=2"]["recognised"] == result.metrics["recognised"]
+    assert set(sweep) == {"none", "w=0", "w=1", "w=2", "w=4"}  # the judged w = 1 reused
+    assert sweep["w=1"]["recognised"] == result.metrics["recognised"]
+    assert sweep["w=1"]["fid"] == result.metrics["fid"]
     assert sweep["none"]["fid"] == result.metrics["unconditional_fid"]
     assert 0 <= result.metrics["agreement"] <= 1
     chain = result.objects["chain"]

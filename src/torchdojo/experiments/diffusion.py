@@ -9,14 +9,17 @@ betas are the paper's linear ones scaled by 1000/T (5e-4 to 0.1), which keeps
 alpha_bar_T about the same (~5e-5: x_T is pure noise). Batches of 64 rather than 128: on
 a CPU an epoch costs the same either way, and twice the updates gave much better samples
 (30 epochs on the MNIST sample: classifier FID 158 vs 259, recognised 43% vs 38%).
-`clip_x0` and `sigma` select the sampler's variants (see `torchdojo.diffusion`); the
-default is Algorithm 2 as printed, since the variants changed nothing measurable here.
 
-Class-conditional with classifier-free guidance by default (`conditional`, `p_uncond`,
-`guidance`): the judged samples ask for each class in turn with w = 2. Measured on the
-MNIST sample at 40 epochs, the same budget: unconditional 52 % recognised (FID 111);
-guided 98 % (FID 29). The samples drawn with no label are scored too
-(`unconditional_*`), and a sweep over w shows the fidelity/variety trade-off.
+What the defaults bought, measured on the MNIST sample (recognised / classifier FID):
+- class-conditional with classifier-free guidance (`conditional`, `p_uncond`,
+  `guidance`), at 40 epochs: unconditional 52 % / 111, guided (w = 2) 98 % / 29;
+- at 60 epochs, w = 2: 98.8 % / 35 (1,000 samples); w = 1 through the clipped x0_hat with
+  the posterior variance (`clip_x0`, `sigma`; Algorithm 2 otherwise): 95.2 % / 12.9
+  (500 samples; w = 2 with them: 98.8 % / 33.1, without: 98.8 % / 37.0);
+- three 7x7 blocks with self-attention between them (`mid_blocks`, `attention`), 60
+  epochs, w = 1: 95.8 % / 10.0 (500 samples). w = 1.5 gave 97.8 % / 16.5.
+The judged samples ask for each class in turn. Samples drawn with no label are scored
+too (`unconditional_*`), and a sweep over w shows the fidelity/variety trade-off.
 """
 
 from __future__ import annotations
@@ -56,19 +59,19 @@ class Config:
     dataset: Literal["mnist", "fashion-mnist"] = "mnist"
     T: int = 200  # diffusion steps (the paper: 1000)  # noqa: N815
     channels: tuple[int, ...] = (32, 64)  # U-Net widths at 14x14 and 7x7
-    mid_blocks: int = 1  # residual blocks at 7x7
-    attention: bool = False  # self-attention between the 7x7 blocks
+    mid_blocks: int = 3  # residual blocks at 7x7
+    attention: bool = True  # self-attention between the 7x7 blocks
     conditional: bool = True  # learn eps(x_t, t, class) too, for classifier-free guidance
     p_uncond: float = 0.2  # share of training images whose label is dropped
-    guidance: float = 2.0  # w of classifier-free guidance for the judged samples
-    sweep: tuple[float, ...] = (0.0, 1.0, 4.0)  # other w's for the trade-off plot
+    guidance: float = 1.0  # w of classifier-free guidance for the judged samples
+    sweep: tuple[float, ...] = (0.0, 2.0, 4.0)  # other w's for the trade-off plot
     sweep_samples: int = 200  # per w in the sweep (and for the unconditional samples)
     epochs: int = 60
     batch_size: int = 64  # on a CPU the cost is per image: smaller batches, more updates
     lr: float = 1e-3
     ema_decay: float = 0.998
-    clip_x0: bool = False  # sample through x0_hat clipped to [-1, 1] (eq. 7 mean)
-    sigma: Literal["beta", "posterior"] = "beta"  # sigma_t^2 = beta_t or beta_tilde_t
+    clip_x0: bool = True  # sample through x0_hat clipped to [-1, 1] (eq. 7 mean)
+    sigma: Literal["beta", "posterior"] = "posterior"  # sigma_t^2 = beta_t or beta_tilde_t
     n_samples: int = 1000  # samples scored by the judge
     train_limit: int | None = None
     seed: int = 0

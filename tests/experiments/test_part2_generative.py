@@ -13,6 +13,7 @@ from PIL import Image
 
 from torchdojo.data.vision import load_images
 from torchdojo.experiments import judge as judge_module
+from torchdojo.experiments.judge import score
 from torchdojo.experiments.runner import run_experiment
 
 
@@ -76,8 +77,10 @@ def test_diffusion_loss_falls_and_its_figures_show_the_chain(results):
         assert (result.run_dir / f"{name}.png").exists(), name
     sweep = json.loads((result.run_dir / "guidance.json").read_text())
     assert set(sweep) == {"none", "w=0", "w=1", "w=2", "w=4"}  # the judged w = 1 reused
-    assert sweep["w=1"]["recognised"] == result.metrics["recognised"]
-    assert sweep["w=1"]["fid"] == result.metrics["fid"]
+    assert sweep["none"]["recognised"] == result.metrics["unconditional_recognised"]
+    judge, data = result.objects["judge"], result.objects["data"]
+    first, _ = score(judge, result.objects["samples"][:50], data)  # sweep_samples = 50
+    assert sweep["w=1"] == {"w": 1.0, "recognised": first["recognised"], "fid": first["fid"]}
     assert sweep["none"]["fid"] == result.metrics["unconditional_fid"]
     assert 0 <= result.metrics["agreement"] <= 1
     chain = result.objects["chain"]

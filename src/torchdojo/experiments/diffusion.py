@@ -176,7 +176,10 @@ def run(config: Config, ctx: Context) -> Result:
     if classes:
         asked = torch.arange(config.n_samples) % classes
         metrics["agreement"] = (probs.argmax(1) == asked).float().mean().item()
-        sweep[f"w={w:g}"] = {"w": w, "recognised": metrics["recognised"], "fid": metrics["fid"]}
+        # every point of the sweep from the same number of samples: FID is biased upward
+        # for small samples, so the judged w is re-scored on its first sweep_samples
+        m, _ = score(judge, samples[:config.sweep_samples], data)
+        sweep[f"w={w:g}"] = {"w": w, "recognised": m["recognised"], "fid": m["fid"]}
         for i, w_i in enumerate((None, *config.sweep)):  # None: no label at all
             if w_i is None or f"w={w_i:g}" not in sweep:
                 x, _ = draw(config.sweep_samples, w_i, config.seed + 3 + i)
@@ -230,6 +233,8 @@ def guidance_figure(sweep: dict[str, dict[str, float]]) -> Figure:
         ax.set_title(title)
         ax.grid(alpha=0.3)
     axes[0].legend(fontsize=8)
+    fig.suptitle("guidance scale w, each point from the same number of samples "
+                 "(FID from few samples is biased upward: compare points, not runs)", fontsize=9)
     fig.tight_layout()
     return fig
 

@@ -116,3 +116,19 @@ def test_bad_settings_are_one_line_errors(fake_data):
                               capture_output=True, text=True, env=env, timeout=120)
         assert proc.returncode == 2, proc.stderr
         assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+
+
+def test_training_set_keeps_images_and_labels_paired_and_agreement_counts_asked_classes(
+        fake_data):
+    data = load_images("mnist")
+    images, labels = judge_module.training_set(data, 50, seed=3, labels=True)
+    (alone,) = judge_module.training_set(data, 50, seed=3)
+    assert torch.equal(images, alone) and images.shape == (50, 1, 28, 28)
+    for image, label in zip(images[:10], labels[:10]):  # each image keeps its own label
+        i = (judge_module.to_unit_range(data.train_x) == image).flatten(1).all(1).nonzero()
+        assert data.train_y[i.flatten()].eq(label).all()
+    asked = judge_module.asked_classes(23, 10)
+    assert asked.tolist() == [*range(10), *range(10), 0, 1, 2]
+    probs = torch.nn.functional.one_hot(asked, 10).float()
+    probs[:5] = probs[:5].roll(1, dims=1)  # five samples named as another class
+    assert judge_module.agreement(probs, 10) == pytest.approx(18 / 23)

@@ -41,13 +41,14 @@ from torchdojo.diffusion import Schedule, ddpm_loss, guided, q_sample, sample
 from torchdojo.errors import DojoError
 from torchdojo.experiments.base import Context, Result
 from torchdojo.experiments.judge import (
+    agreement,
+    asked_classes,
     judged_figures,
     load_judge,
     score,
     summary,
     to_unit_range,
-    training_images,
-    training_labels,
+    training_set,
 )
 from torchdojo.models.mlp import count_parameters
 from torchdojo.models.unet import UNet
@@ -125,10 +126,11 @@ def run(config: Config, ctx: Context) -> Result:
         raise DojoError(f"channels needs two widths (14x14, 7x7), e.g. 32,64; got "
                         f"{','.join(map(str, config.channels))}")
     data = load_images(config.dataset)
-    x0 = training_images(data, config.train_limit, config.seed)  # (N, 1, 28, 28) in [-1, 1]
+    classes = len(data.classes) if config.conditional else 0
+    train = training_set(data, config.train_limit, config.seed, labels=bool(classes))
+    x0 = train[0]  # (N, 1, 28, 28) in [-1, 1]
     judge = load_judge(data, ctx.device, ctx.say)
     schedule = Schedule.scaled_linear(config.T, ctx.device)
-    classes = len(data.classes) if config.conditional else 0
     model = UNet(tuple(config.channels), mid_blocks=config.mid_blocks,
                  attention=config.attention, classes=classes).to(ctx.device)
     ema = AveragedModel(model, avg_fn=ema_update(config.ema_decay))
@@ -141,7 +143,6 @@ def run(config: Config, ctx: Context) -> Result:
             f"on {x0.shape[0]:,} images of {data.label}; judge test accuracy "
             f"{judge.test_acc:.2%}")
     loss_fn = make_loss(schedule, config.p_uncond)
-    train = (x0, training_labels(data, config.train_limit, config.seed))[:2 if classes else 1]
     val = (to_unit_range(data.test_x),) + ((data.test_y,) if classes else ())
     train, val = (tuple(v.to(ctx.device) for v in vs) for vs in (train, val))
     history = fit(model, train, loss_fn=loss_fn, optimizer=optimizer, scheduler=scheduler,
@@ -160,7 +161,7 @@ def run(config: Config, ctx: Context) -> Result:
             m = min(500, n - start)
             eps: Callable = denoiser
             if w is not None:
-                labels = (torch.arange(start, start + m) % classes).to(ctx.device)
+                labels = asked_classes(n, classes)[start:start + m].to(ctx.device)
                 eps = guided(denoiser, labels, w, null=classes)
             x, kept = sample(eps, (m, 1, 28, 28), schedule, generator=g, device=ctx.device,
                              keep=chain_steps if start == 0 else (), clip_x0=config.clip_x0,
@@ -174,17 +175,16 @@ def run(config: Config, ctx: Context) -> Result:
     metrics, probs = score(judge, samples, data)
     sweep: dict[str, dict[str, float]] = {}  # "none" (no label) or "w=..." -> scores
     if classes:
-        asked = torch.arange(config.n_samples) % classes
-        metrics["agreement"] = (probs.argmax(1) == asked).float().mean().item()
+        metrics["agreement"] = agreement(probs, classes)
         # every point of the sweep from the same number of samples: FID is biased upward
         # for small samples, so the judged w is re-scored on its first sweep_samples
         m, _ = score(judge, samples[:config.sweep_samples], data)
         sweep[f"w={w:g}"] = {"w": w, "recognised": m["recognised"], "fid": m["fid"]}
         for i, w_i in enumerate((None, *config.sweep)):  # None: no label at all
-            if w_i is None or f"w={w_i:g}" not in sweep:
+            key = "none" if w_i is None else f"w={w_i:g}"
+            if key not in sweep:
                 x, _ = draw(config.sweep_samples, w_i, config.seed + 3 + i)
                 m, _ = score(judge, x, data)
-                key = "none" if w_i is None else f"w={w_i:g}"
                 sweep[key] = {"w": w_i, "recognised": m["recognised"], "fid": m["fid"]}
         metrics["unconditional_recognised"] = sweep["none"]["recognised"]
         metrics["unconditional_fid"] = sweep["none"]["fid"]

@@ -21,12 +21,13 @@ from torch import Tensor
 from torchdojo.data.vision import load_images
 from torchdojo.experiments.base import Context, Result
 from torchdojo.experiments.judge import (
+    agreement,
+    asked_classes,
     judged_figures,
     load_judge,
     score,
     summary,
-    training_images,
-    training_labels,
+    training_set,
 )
 from torchdojo.models.gan import GAN, init_weights
 from torchdojo.models.mlp import count_parameters
@@ -107,17 +108,13 @@ def generate(model: GAN, n: int, generator: torch.Generator, device: torch.devic
     return out
 
 
-def asked_classes(n: int, classes: int) -> Tensor:
-    """(n,) the classes 0, 1, ..., classes - 1, 0, 1, ...: balanced, like the real digits."""
-    return torch.arange(n) % classes
-
-
 def run(config: Config, ctx: Context) -> Result:
     """Train the DCGAN, snapshot a fixed z every epoch, then judge fresh samples."""
     data = load_images(config.dataset)
-    real = training_images(data, config.train_limit, config.seed)  # (N, 1, 28, 28) in [-1, 1]
-    judge = load_judge(data, ctx.device, ctx.say)
     classes = len(data.classes) if config.conditional else 0
+    train = training_set(data, config.train_limit, config.seed, labels=bool(classes))
+    real = train[0]  # (N, 1, 28, 28) in [-1, 1]
+    judge = load_judge(data, ctx.device, ctx.say)
     model = GAN(config.latent, config.width, classes).to(ctx.device)
     model.apply(init_weights)
     opt_g = torch.optim.Adam(model.generator.parameters(), lr=config.lr,
@@ -138,7 +135,6 @@ def run(config: Config, ctx: Context) -> Result:
             atomic_write_bytes(ctx.run.dir() / "samples" / f"epoch-{end.epoch:03d}.png",
                                plots.png_bytes(plots.tile(images)))
 
-    train = (real, training_labels(data, config.train_limit, config.seed))[:2 if classes else 1]
     train = tuple(v.to(ctx.device) for v in train)
     history = fit(model, train, step_fn=make_step(model, opt_g, opt_d),
                   optimizer={"generator": opt_g, "discriminator": opt_d},
@@ -149,8 +145,7 @@ def run(config: Config, ctx: Context) -> Result:
                        ctx.device)
     metrics, probs = score(judge, samples, data)
     if classes:
-        asked = asked_classes(config.n_samples, classes)
-        metrics["agreement"] = (probs.argmax(1) == asked).float().mean().item()
+        metrics["agreement"] = agreement(probs, classes)
     last = [r for r in history if r["phase"] == "train"][-1]
     metrics.update({k: last[k] for k in ("d_loss", "g_loss", "d_real", "d_fake")})
     ctx.say(summary(metrics))

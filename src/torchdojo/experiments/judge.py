@@ -72,17 +72,25 @@ def to_unit_range(images: Tensor) -> Tensor:
     return (images.float() / 127.5 - 1).unsqueeze(1)
 
 
-def training_images(data: ImageData, limit: int | None, seed: int) -> Tensor:
-    """The training split in [-1, 1], (N, 1, 28, 28); a seeded subset of `limit` if given."""
+def training_set(data: ImageData, limit: int | None, seed: int, *,
+                 labels: bool = False) -> tuple[Tensor, ...]:
+    """The training split in [-1, 1], (N, 1, 28, 28), and with `labels` its classes (N,):
+    a seeded subset of `limit` if given, the same one for images and labels."""
     images = to_unit_range(data.train_x)
     keep = random_subset(images.shape[0], limit, seed)
-    return images if keep is None else images[keep]
+    out = (images, data.train_y) if labels else (images,)
+    return out if keep is None else tuple(t[keep] for t in out)
 
 
-def training_labels(data: ImageData, limit: int | None, seed: int) -> Tensor:
-    """The classes (N,) of `training_images(data, limit, seed)`, in the same order."""
-    keep = random_subset(data.train_y.shape[0], limit, seed)
-    return data.train_y if keep is None else data.train_y[keep]
+def asked_classes(n: int, classes: int) -> Tensor:
+    """(n,) the classes 0, 1, ..., classes - 1, 0, 1, ... a conditional generator is asked
+    for: balanced, like the real digits."""
+    return torch.arange(n) % classes
+
+
+def agreement(probs: Tensor, classes: int) -> float:
+    """The share of samples drawn for `asked_classes` that the judge names as asked."""
+    return (probs.argmax(1) == asked_classes(probs.shape[0], classes)).float().mean().item()
 
 
 def data_key(data: ImageData) -> str:

@@ -15,7 +15,7 @@ from torchdojo.data.datasets import ImageDataset
 from torchdojo.data.vision import load_images
 from torchdojo.models.mlp import MLP
 from torchdojo.train import tasks
-from torchdojo.train.loop import fit
+from torchdojo.train.context import Context
 
 BATCH = 128
 
@@ -49,8 +49,8 @@ def main(dataset: str = "fashion-mnist") -> dict[str, float]:
     model = MLP(784, (512, 512), 10)
     tensors = (((x - mean) / std).unsqueeze(1), data.train_y)
     t0 = time.perf_counter()
-    fit(model, tensors, loss_fn=tasks.classification, epochs=1, batch_size=BATCH,
-        optimizer=torch.optim.Adam(model.parameters(), lr=1e-3), quiet=True)
+    Context().fit(model, tensors, loss_fn=tasks.classification, epochs=1, batch_size=BATCH,
+                  optimizer=torch.optim.Adam(model.parameters(), lr=1e-3), log=False)
     ours_s = time.perf_counter() - t0
 
     print(f"one epoch of MLP 784-512-512-10 on {data.label}, batch {BATCH}, "

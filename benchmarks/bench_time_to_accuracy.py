@@ -30,9 +30,9 @@ from torch.utils.data import DataLoader
 from torchdojo import registry
 from torchdojo.data.datasets import ImageDataset
 from torchdojo.experiments import runner
-from torchdojo.experiments.base import Context
 from torchdojo.experiments.image_classifier import load_tensors
 from torchdojo.train import tasks
+from torchdojo.train.context import Context
 from torchdojo.train.loop import evaluate
 from torchdojo.train.runs import Run
 

@@ -17,7 +17,20 @@ def _isolated_environment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[
         mp.setenv("MPLBACKEND", "Agg")
         # an empty system folder: /usr/share/datasets must not decide what the tests see
         mp.setenv("TORCHDOJO_SYSTEM_DATA", str(tmp_path_factory.mktemp("system-data")))
+        # and no system text (fortunes, word list): every machine sees the same corpora
+        mp.setenv("TORCHDOJO_SYSTEM_TEXT", "0")
         yield
+
+
+@pytest.fixture(scope="session")
+def text_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 32k-character text file (the built-in corpus ten times): enough for the character
+    models' quick runs to learn something, the same on every machine."""
+    from torchdojo.data.text import BUILTIN
+
+    path = tmp_path_factory.mktemp("text") / "corpus.txt"
+    path.write_text(BUILTIN.read_text(encoding="utf-8") * 10, encoding="utf-8")
+    return path
 
 
 @pytest.fixture(scope="session")

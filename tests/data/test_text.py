@@ -45,6 +45,7 @@ def test_fortunes_lose_their_separators(tmp_path):
 
 
 def test_default_is_system_text_when_present_else_the_builtin_announced(monkeypatch, capsys):
+    monkeypatch.delenv(text.CORPUS_ENV)  # conftest hides the system text; this test looks
     monkeypatch.setattr(text, "FORTUNES_DIR", text.Path("/nonexistent/fortunes"))
     monkeypatch.setattr(text, "WORDS_FILE", text.Path("/nonexistent/words"))
     corpus = load_corpus()
@@ -59,6 +60,7 @@ def test_system_word_list_when_there_are_no_fortunes(monkeypatch, tmp_path):
     words.write_text("aardvark\nabacus\n")
     monkeypatch.setattr(text, "FORTUNES_DIR", tmp_path / "none")
     monkeypatch.setattr(text, "WORDS_FILE", words)
+    monkeypatch.delenv(text.CORPUS_ENV)
     corpus = load_corpus()
     assert corpus.name == "words" and corpus.text == "aardvark\nabacus\n"
 

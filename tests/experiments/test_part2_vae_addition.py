@@ -15,7 +15,8 @@ from torchdojo.data.pairs import pair_index, split_pairs
 from torchdojo.experiments import mnist_addition, vae
 from torchdojo.experiments.runner import run_experiment
 from torchdojo.models.vae import VAE, bernoulli_log_likelihood
-from torchdojo.train.loop import evaluate, fit
+from torchdojo.train.context import Context
+from torchdojo.train.loop import evaluate
 
 
 @pytest.fixture(scope="module")
@@ -63,8 +64,8 @@ def test_vae_finds_the_structure_that_independent_pixels_miss():
     true_nll = math.log(4) - 64 * (0.05 * math.log(0.05) + 0.95 * math.log(0.95))
     model = VAE(latent=2, hidden=32, pixels=64)
     loss_fn = vae.make_loss(binarize=False)
-    fit(model, (train,), loss_fn=loss_fn, optimizer=torch.optim.Adam(model.parameters(), lr=1e-2),
-        epochs=15, batch_size=64, quiet=True)
+    Context().fit(model, (train,), loss_fn=loss_fn, epochs=15, batch_size=64, log=False,
+                  optimizer=torch.optim.Adam(model.parameters(), lr=1e-2))
     neg_elbo = evaluate(model, (test,), loss_fn)["neg_elbo"]
     assert true_nll - 1 < neg_elbo < baseline - 15, (true_nll, neg_elbo, baseline)
 
@@ -128,8 +129,8 @@ def test_training_sees_only_training_images_and_evaluation_only_test_images(fres
     loss_fn = mnist_addition.make_loss(index, config)
     spy = Spy()
     data = (index.train[0],) if fresh_pairs else index.train
-    fit(spy, data, loss_fn=loss_fn, optimizer=torch.optim.SGD(spy.parameters(), lr=0.1),
-        epochs=2, batch_size=16, quiet=True)
+    Context().fit(spy, data, loss_fn=loss_fn, optimizer=torch.optim.SGD(spy.parameters(), lr=0.1),
+                  epochs=2, batch_size=16, log=False)
     assert len(spy.seen) == 2 * 2 * 60 and set(spy.seen) == {0.0}
     spy.seen.clear()
     evaluate(spy, index.test, loss_fn)
@@ -148,8 +149,8 @@ def test_fresh_pairs_change_between_epochs_and_stay_within_the_batch():
         return loss_fn(model, batch)
 
     spy = Spy()  # one batch per epoch (batch_size 40 = all the training images)
-    fit(spy, (index.train[0],), loss_fn=recording, epochs=2, batch_size=40, quiet=True,
-        optimizer=torch.optim.SGD(spy.parameters(), lr=0.1))
+    Context().fit(spy, (index.train[0],), loss_fn=recording, epochs=2, batch_size=40,
+                  log=False, optimizer=torch.optim.SGD(spy.parameters(), lr=0.1))
     pairs = [set(zip(b.tolist(), b.roll(1).tolist())) for b in batches]
     assert len(pairs) == 2 and len(pairs[0]) == 40 and pairs[0] != pairs[1]
     assert sorted(b for b, _ in pairs[0]) == sorted(b for _, b in pairs[0]) == list(range(40))

@@ -14,10 +14,12 @@ FAST = ["sequences", "rnn", "attention"]  # quick runs that must meet the full t
 
 
 @pytest.fixture(scope="module")
-def results(tmp_path_factory):
+def results(tmp_path_factory, text_corpus):
     root = tmp_path_factory.mktemp("runs")
-    return {key: run_experiment(key, quick=True, out=root / key, quiet=True)
-            for key in FAST + ["lstm"]}
+    out = {key: run_experiment(key, quick=True, out=root / key, quiet=True) for key in FAST}
+    out["lstm"] = run_experiment("lstm", quick=True, out=root / "lstm", quiet=True,
+                                 overrides={"corpus": str(text_corpus)})
+    return out
 
 
 @pytest.mark.parametrize("key", FAST)

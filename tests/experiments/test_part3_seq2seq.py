@@ -10,9 +10,11 @@ from torchdojo.experiments.runner import run_experiment
 
 
 @pytest.fixture(scope="module")
-def quick(tmp_path_factory):
+def quick(tmp_path_factory, text_corpus):
     root = tmp_path_factory.mktemp("runs")
-    return {key: run_experiment(key, quick=True, out=root / key, quiet=True)
+    return {key: run_experiment(key, quick=True, out=root / key, quiet=True,
+                                overrides={"corpus": str(text_corpus)} if key == "transformer"
+                                else {})
             for key in ("seq2seq", "transformer")}
 
 

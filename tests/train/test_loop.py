@@ -5,7 +5,8 @@ import torch
 from torch import nn
 
 from torchdojo.train import tasks
-from torchdojo.train.loop import Interrupted, batches, evaluate, fit
+from torchdojo.train.context import Context
+from torchdojo.train.loop import Interrupted, batches, evaluate
 from torchdojo.train.runs import Run
 
 
@@ -23,9 +24,10 @@ def train_once(run=None, epochs=4, callbacks=(), seed=0, world_size=1, rank=0):
     opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=0.1, total_steps=epochs * 8)
     data = blobs()
-    history = fit(model, data, loss_fn=tasks.classification, optimizer=opt, scheduler=sched,
-                  epochs=epochs, batch_size=32, val=blobs(128, seed=1), seed=seed, run=run,
-                  quiet=True, callbacks=callbacks)
+    ctx = Context(run=run, quiet=True, rank=rank, world_size=world_size)
+    history = ctx.fit(model, data, loss_fn=tasks.classification, optimizer=opt,
+                      scheduler=sched, epochs=epochs, batch_size=32, val=blobs(128, seed=1),
+                      seed=seed, callbacks=callbacks)
     return model, history
 
 
@@ -76,4 +78,4 @@ def test_interrupted_then_resumed_run_ends_exactly_like_an_uninterrupted_one(tmp
 
 def test_fit_needs_exactly_one_of_loss_fn_and_step_fn():
     with pytest.raises(ValueError):
-        fit(nn.Linear(2, 3), blobs(), epochs=1, batch_size=8)
+        Context().fit(nn.Linear(2, 3), blobs(), epochs=1, batch_size=8)

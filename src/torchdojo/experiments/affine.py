@@ -10,9 +10,9 @@ import torch
 from matplotlib.figure import Figure
 from torch import Tensor, nn
 
-from torchdojo.experiments.base import Context, Result
 from torchdojo.experiments.toy_classifier import positive
 from torchdojo.models.affine import Affine
+from torchdojo.train.context import Context, Result
 
 
 @dataclass

@@ -10,12 +10,12 @@ import torch.nn.functional as F
 from matplotlib.figure import Figure
 from torch import Tensor, nn
 
-from torchdojo.experiments.base import Context, Result
 from torchdojo.models.attention import (
     MultiHeadAttention,
     causal_mask,
     scaled_dot_product_attention,
 )
+from torchdojo.train.context import Context, Result
 
 
 @dataclass

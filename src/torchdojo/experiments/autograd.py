@@ -9,8 +9,8 @@ import torch
 from matplotlib.figure import Figure
 from torch import Tensor
 
-from torchdojo.experiments.base import Context, Result
 from torchdojo.experiments.toy_classifier import positive
+from torchdojo.train.context import Context, Result
 
 F64 = torch.float64
 

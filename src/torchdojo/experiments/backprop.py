@@ -12,8 +12,8 @@ from matplotlib.figure import Figure
 from torch import Tensor
 
 from torchdojo.backprop import gradcheck, manual
-from torchdojo.experiments.base import Context, Result
 from torchdojo.experiments.toy_classifier import positive
+from torchdojo.train.context import Context, Result
 
 
 @dataclass

@@ -9,10 +9,10 @@ import torch
 from matplotlib.figure import Figure
 
 from torchdojo.data import toy
-from torchdojo.experiments.base import Context, Result
 from torchdojo.experiments.toy_classifier import positive, strict_accuracy, train
 from torchdojo.models.affine import Affine
 from torchdojo.train import boundaries
+from torchdojo.train.context import SWITCH_NAMES, Context, Result
 
 
 @dataclass
@@ -24,6 +24,8 @@ class Config:
     lr: float = 0.1
     seed: int = 0
 
+
+SWITCHES = SWITCH_NAMES  # it trains through ctx.fit: --amp, --compile, --nproc reach it
 
 QUICK = {"epochs": 5, "n_train": 200, "n_test": 200}
 

@@ -11,10 +11,10 @@ from matplotlib.figure import Figure
 from torch import Tensor
 
 from torchdojo.data import toy
-from torchdojo.experiments.base import Context, Result
 from torchdojo.experiments.toy_classifier import positive, strict_accuracy, train
 from torchdojo.models.affine import Affine
 from torchdojo.train import boundaries
+from torchdojo.train.context import SWITCH_NAMES, Context, Result
 
 
 @dataclass
@@ -28,6 +28,8 @@ class Config:
     gd_lr: float = 0.5
     seed: int = 0
 
+
+SWITCHES = SWITCH_NAMES  # it trains through ctx.fit: --amp, --compile, --nproc reach it
 
 QUICK = {"gd_epochs": 20, "n_train": 200}
 

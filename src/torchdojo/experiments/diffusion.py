@@ -34,12 +34,10 @@ from typing import Literal
 import torch
 from matplotlib.figure import Figure
 from torch import Tensor, nn
-from torch.optim.swa_utils import AveragedModel
 
 from torchdojo.data.vision import load_images
 from torchdojo.diffusion import Schedule, ddpm_loss, guided, q_sample, sample
 from torchdojo.errors import DojoError
-from torchdojo.experiments.base import Context, Result
 from torchdojo.experiments.judge import (
     agreement,
     asked_classes,
@@ -53,7 +51,9 @@ from torchdojo.experiments.judge import (
 from torchdojo.models.mlp import count_parameters
 from torchdojo.models.unet import UNet
 from torchdojo.train import plots
-from torchdojo.train.loop import fit
+from torchdojo.train.context import SWITCH_NAMES, Context, Result
+from torchdojo.train.ema import EMA
+from torchdojo.train.optim import fast
 from torchdojo.train.runs import atomic_write_bytes
 
 
@@ -80,6 +80,8 @@ class Config:
     seed: int = 0
 
 
+SWITCHES = SWITCH_NAMES  # it trains through ctx.fit: --amp, --compile, --nproc reach it
+
 QUICK = {"T": 40, "channels": "8,16", "epochs": 4, "batch_size": 64, "lr": 3e-3,
          "n_samples": 100, "sweep_samples": 50, "train_limit": 384}
 
@@ -103,17 +105,6 @@ def make_loss(schedule: Schedule, p_uncond: float = 0.0):
     return loss_fn
 
 
-def ema_update(decay: float):
-    """theta_ema <- d theta_ema + (1 - d) theta, with d = min(decay, (1 + n) / (10 + n)) after
-    n updates: the warm-up keeps the random initial weights from lingering in short runs."""
-
-    def update(averaged: Tensor, current: Tensor, n: Tensor) -> Tensor:
-        d = min(decay, (1 + float(n)) / (10 + float(n)))
-        return d * averaged + (1 - d) * current
-
-    return update
-
-
 def chain_steps(T: int, n: int = 9) -> list[int]:  # noqa: N803
     """Paper steps to show in the denoising chain, T down to 0, denser near 0 where the
     digit appears."""
@@ -133,9 +124,10 @@ def run(config: Config, ctx: Context) -> Result:
     schedule = Schedule.scaled_linear(config.T, ctx.device)
     model = UNet(tuple(config.channels), mid_blocks=config.mid_blocks,
                  attention=config.attention, classes=classes).to(ctx.device)
-    ema = AveragedModel(model, avg_fn=ema_update(config.ema_decay))
-    optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=0.0)
-    optimizer.register_step_post_hook(lambda *_: ema.update_parameters(model))
+    ema = EMA(model, config.ema_decay)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=0.0,
+                                  **fast(ctx.device))
+    optimizer.register_step_post_hook(lambda *_: ema.update(model))
     steps = config.epochs * -(-x0.shape[0] // config.batch_size)
     scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=config.lr,
                                                     total_steps=steps, pct_start=0.05)
@@ -145,9 +137,9 @@ def run(config: Config, ctx: Context) -> Result:
     loss_fn = make_loss(schedule, config.p_uncond)
     val = (to_unit_range(data.test_x),) + ((data.test_y,) if classes else ())
     train, val = (tuple(v.to(ctx.device) for v in vs) for vs in (train, val))
-    history = fit(model, train, loss_fn=loss_fn, optimizer=optimizer, scheduler=scheduler,
-                  epochs=config.epochs, batch_size=config.batch_size, val=val,
-                  seed=config.seed, run=ctx.run, quiet=ctx.quiet, extra_state={"ema": ema})
+    history = ctx.fit(model, train, loss_fn=loss_fn, optimizer=optimizer, scheduler=scheduler,
+                      epochs=config.epochs, batch_size=config.batch_size, val=val,
+                      seed=config.seed, extra_state={"ema": ema})
 
     denoiser = ema.module.eval()
     keep = chain_steps(config.T)

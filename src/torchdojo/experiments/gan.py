@@ -19,7 +19,6 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from torchdojo.data.vision import load_images
-from torchdojo.experiments.base import Context, Result
 from torchdojo.experiments.judge import (
     agreement,
     asked_classes,
@@ -32,7 +31,9 @@ from torchdojo.experiments.judge import (
 from torchdojo.models.gan import GAN, init_weights
 from torchdojo.models.mlp import count_parameters
 from torchdojo.train import plots
-from torchdojo.train.loop import EpochEnd, fit
+from torchdojo.train.context import SWITCH_NAMES, Context, Result
+from torchdojo.train.loop import EpochEnd
+from torchdojo.train.optim import fast
 from torchdojo.train.runs import atomic_write_bytes
 
 
@@ -51,6 +52,8 @@ class Config:
     seed: int = 0
 
 
+SWITCHES = SWITCH_NAMES  # it trains through ctx.fit: --amp, --compile, --nproc reach it
+
 QUICK = {"epochs": 3, "width": 16, "n_samples": 100, "train_limit": 256}
 
 
@@ -68,7 +71,7 @@ def generator_loss(fake_logits: Tensor) -> Tensor:
 def make_step(model: GAN, opt_g: torch.optim.Optimizer, opt_d: torch.optim.Optimizer):
     """One D step then one G step on a batch of real images, as the loop's step_fn."""
 
-    def step(_: torch.nn.Module, batch: tuple[Tensor, ...]) -> dict[str, float]:
+    def step(_: torch.nn.Module, batch: tuple[Tensor, ...]) -> dict[str, Tensor]:
         real = batch[0]  # (B, 1, 28, 28) in [-1, 1]
         y = batch[1] if len(batch) > 1 else None  # (B,) classes of a cGAN; fakes get the same
         z = torch.randn(real.shape[0], model.generator.latent, device=real.device)
@@ -85,9 +88,9 @@ def make_step(model: GAN, opt_g: torch.optim.Optimizer, opt_d: torch.optim.Optim
         opt_g.zero_grad(set_to_none=True)
         g_loss.backward()
         opt_g.step()
-        return {"d_loss": d_loss.item(), "g_loss": g_loss.item(),
-                "d_real": torch.sigmoid(real_logits).mean().item(),  # D's P(real) on real
-                "d_fake": torch.sigmoid(fake_logits).mean().item()}  # ... and on fakes
+        return {"d_loss": d_loss.detach(), "g_loss": g_loss.detach(),  # read once per epoch
+                "d_real": torch.sigmoid(real_logits.detach()).mean(),  # D's P(real) on real
+                "d_fake": torch.sigmoid(fake_logits.detach()).mean()}  # ... and on fakes
 
     return step
 
@@ -118,9 +121,9 @@ def run(config: Config, ctx: Context) -> Result:
     model = GAN(config.latent, config.width, classes).to(ctx.device)
     model.apply(init_weights)
     opt_g = torch.optim.Adam(model.generator.parameters(), lr=config.lr,
-                             betas=(config.beta1, 0.999))
+                             betas=(config.beta1, 0.999), **fast(ctx.device))
     opt_d = torch.optim.Adam(model.discriminator.parameters(), lr=config.lr,
-                             betas=(config.beta1, 0.999))
+                             betas=(config.beta1, 0.999), **fast(ctx.device))
     ctx.say(f"DCGAN: generator {count_parameters(model.generator):,} and discriminator "
             f"{count_parameters(model.discriminator):,} parameters; {real.shape[0]:,} images of "
             f"{data.label}; judge test accuracy {judge.test_acc:.2%}")
@@ -136,10 +139,10 @@ def run(config: Config, ctx: Context) -> Result:
                                plots.png_bytes(plots.tile(images)))
 
     train = tuple(v.to(ctx.device) for v in train)
-    history = fit(model, train, step_fn=make_step(model, opt_g, opt_d),
-                  optimizer={"generator": opt_g, "discriminator": opt_d},
-                  epochs=config.epochs, batch_size=config.batch_size, seed=config.seed,
-                  run=ctx.run, quiet=ctx.quiet, callbacks=[snapshot])
+    history = ctx.fit(model, train, step_fn=make_step(model, opt_g, opt_d),
+                      optimizer={"generator": opt_g, "discriminator": opt_d},
+                      epochs=config.epochs, batch_size=config.batch_size, seed=config.seed,
+                      callbacks=[snapshot], compile=(model.generator, model.discriminator))
 
     samples = generate(model, config.n_samples, torch.Generator().manual_seed(config.seed + 2),
                        ctx.device)

@@ -15,9 +15,10 @@ from torch import Tensor, nn
 
 from torchdojo.data.datasets import random_subset
 from torchdojo.data.vision import ImageData, load_images
-from torchdojo.experiments.base import Context, Result
 from torchdojo.train import plots, tasks
-from torchdojo.train.loop import Batch, LossFn, evaluate, fit
+from torchdojo.train.context import Context, Result
+from torchdojo.train.loop import Batch, LossFn
+from torchdojo.train.optim import fast
 
 
 @dataclass
@@ -76,11 +77,12 @@ def shifted(loss_fn: LossFn, max_shift: int, fill: float) -> LossFn:
     return loss
 
 
-def make_optimizer(model: nn.Module, config: Any, steps_per_epoch: int) -> tuple[Any, Any]:
+def make_optimizer(model: nn.Module, config: Any, steps_per_epoch: int,
+                   device: torch.device | None = None) -> tuple[Any, Any]:
     """AdamW and a one-cycle schedule stepped per batch; `config` needs lr, weight_decay,
     epochs."""
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr,
-                                  weight_decay=config.weight_decay)
+                                  weight_decay=config.weight_decay, **fast(device))
     # One-cycle: warm up, then anneal to ~0; reaches a given accuracy in far fewer epochs
     # than a constant or step schedule (Smith & Topin, 2017).
     scheduler = torch.optim.lr_scheduler.OneCycleLR(
@@ -98,19 +100,15 @@ def train_classifier(model: nn.Module, tensors: ImageTensors, config: Any, ctx: 
     `shift` > 0 trains on images shifted at random by up to that many pixels.
     """
     model = model.to(ctx.device)
-    net = ctx.prepare_model(model)
-    batch_size = ctx.per_rank(config.batch_size)
-    steps_per_epoch = -(-tensors.train[0].shape[0] // (batch_size * ctx.world_size))
-    optimizer, scheduler = make_optimizer(model, config, steps_per_epoch)
+    steps_per_epoch = -(-tensors.train[0].shape[0] // config.batch_size)
+    optimizer, scheduler = make_optimizer(model, config, steps_per_epoch, ctx.device)
     loss_fn = tasks.classification
     if shift > 0:
         loss_fn = shifted(loss_fn, shift, fill=-tensors.mean / tensors.std)  # black, normalised
-    history = fit(model, tensors.train, loss_fn=loss_fn, optimizer=optimizer,
-                  scheduler=scheduler, epochs=config.epochs, batch_size=batch_size,
-                  val=tensors.test, seed=config.seed, run=ctx.run, quiet=ctx.quiet,
-                  amp=ctx.amp, callbacks=(*ctx.callbacks, *callbacks), rank=ctx.rank,
-                  world_size=ctx.world_size, train_model=net)
-    test = evaluate(model, tensors.test, tasks.classification, amp=ctx.amp)
+    history = ctx.fit(model, tensors.train, loss_fn=loss_fn, optimizer=optimizer,
+                      scheduler=scheduler, epochs=config.epochs, batch_size=config.batch_size,
+                      val=tensors.test, seed=config.seed, callbacks=callbacks)
+    test = ctx.evaluate(model, tensors.test, tasks.classification)
     train_acc = [r["acc"] for r in history if r["phase"] == "train"][-1]
     metrics = {"test_acc": test["acc"], "test_loss": test["loss"], "train_acc": train_acc}
     data = tensors.data

@@ -24,7 +24,7 @@ from torchdojo.data.vision import ImageData
 from torchdojo.metrics import class_shares, frechet_distance, recognisability
 from torchdojo.models.lenet import LeNet5
 from torchdojo.train import plots, tasks
-from torchdojo.train.loop import evaluate, fit
+from torchdojo.train.context import Context
 from torchdojo.train.runs import atomic_write_bytes
 
 # About 80,000 images seen (20 epochs of the 4,000-digit sample, 2 of full MNIST): a sure
@@ -143,10 +143,13 @@ def train_judge(data: ImageData, device: torch.device) -> Judge:
         steps = epochs * -(-train[0].shape[0] // RECIPE["batch_size"])
         scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=RECIPE["lr"],
                                                         total_steps=steps, pct_start=0.25)
-        fit(model, train, loss_fn=tasks.classification, optimizer=optimizer,
-            scheduler=scheduler, epochs=epochs, batch_size=RECIPE["batch_size"],
-            seed=RECIPE["seed"], quiet=True)
-    test_acc = evaluate(model, test, tasks.classification)["acc"]
+        # the judge is the measuring instrument: it trains the same way whatever switches the
+        # run that asks for it has (a neutral context, one process, no compile or autocast)
+        neutral = Context(device=device, quiet=True)
+        neutral.fit(model, train, loss_fn=tasks.classification, optimizer=optimizer,
+                    scheduler=scheduler, epochs=epochs, batch_size=RECIPE["batch_size"],
+                    seed=RECIPE["seed"], log=False)
+    test_acc = neutral.evaluate(model, test, tasks.classification)["acc"]
     return Judge(model.eval(), mean, std, test_acc)
 
 

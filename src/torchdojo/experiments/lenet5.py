@@ -9,11 +9,11 @@ import torch
 from matplotlib.figure import Figure
 
 from torchdojo.errors import DojoError
-from torchdojo.experiments.base import Context, Result
 from torchdojo.experiments.image_classifier import load_tensors, train_classifier
 from torchdojo.models.lenet import LeNet5
 from torchdojo.models.mlp import count_parameters
 from torchdojo.train import plots
+from torchdojo.train.context import SWITCH_NAMES, Context, Result
 
 
 @dataclass
@@ -35,6 +35,8 @@ class Config:
     train_limit: int | None = None  # use only this many training images (quick runs)
     seed: int = 0
 
+
+SWITCHES = SWITCH_NAMES  # it trains through ctx.fit: --amp, --compile, --nproc reach it
 
 QUICK = {"epochs": 2, "train_limit": 2000}
 

@@ -11,8 +11,8 @@ from matplotlib.figure import Figure
 
 from torchdojo.backprop import losses
 from torchdojo.errors import DojoError
-from torchdojo.experiments.base import Context, Result
 from torchdojo.experiments.toy_classifier import positive
+from torchdojo.train.context import Context, Result
 
 
 @dataclass

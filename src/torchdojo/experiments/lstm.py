@@ -14,11 +14,11 @@ from torch import Tensor, nn
 
 from torchdojo.data import series as series_data
 from torchdojo.data.text import CharTokenizer, char_windows, load_corpus, train_val_split
-from torchdojo.experiments.base import Context, Result
 from torchdojo.models.mlp import count_parameters
 from torchdojo.models.rnn import CharLM, SeriesPredictor, lstm_cell_step
 from torchdojo.sampling import generate
-from torchdojo.train.loop import evaluate, fit
+from torchdojo.train.context import SWITCH_NAMES, Context, Result
+from torchdojo.train.optim import fast
 
 
 @dataclass
@@ -44,6 +44,8 @@ class Config:
     seed: int = 0
 
 
+SWITCHES = SWITCH_NAMES  # it trains through ctx.fit: --amp, --compile, --nproc reach it
+
 QUICK = {"max_chars": 30_000, "block": 32, "embed": 16, "hidden": 48, "epochs": 2, "lr": 1e-2,
          "sample_chars": 80, "series_epochs": 8, "series_hidden": 16}
 
@@ -67,15 +69,15 @@ def train_char_model(cell: str, train: tuple[Tensor, Tensor], val: tuple[Tensor,
     """One CharLM (`cell`), same seed, width, steps and schedule as every other."""
     torch.manual_seed(config.seed)
     model = CharLM(vocab_size, config.embed, config.hidden, config.layers, cell).to(ctx.device)
-    optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
+    optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, **fast(ctx.device))
     steps = config.epochs * -(-train[0].shape[0] // config.batch_size)
     scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=config.lr,
                                                     total_steps=steps, pct_start=0.1)
     ctx.say(f"{cell.upper()} character model: {count_parameters(model):,} parameters, "
             f"{steps} steps")
-    history = fit(model, train, loss_fn=char_loss, optimizer=optimizer, scheduler=scheduler,
-                  epochs=config.epochs, batch_size=config.batch_size, val=val, seed=config.seed,
-                  run=ctx.run if log else None, quiet=ctx.quiet, grad_clip=config.grad_clip)
+    history = ctx.fit(model, train, loss_fn=char_loss, optimizer=optimizer,
+                      scheduler=scheduler, epochs=config.epochs, batch_size=config.batch_size,
+                      val=val, seed=config.seed, log=log, grad_clip=config.grad_clip)
     return model, history
 
 
@@ -98,8 +100,8 @@ def run(config: Config, ctx: Context) -> Result:
                                           log=True)
     rnn, rnn_history = train_char_model("rnn", train, val, tokenizer.vocab_size, config, ctx,
                                         log=False)
-    lstm_val = evaluate(lstm, val, char_loss)["loss"]
-    rnn_val = evaluate(rnn, val, char_loss)["loss"]
+    lstm_val = ctx.evaluate(lstm, val, char_loss)["loss"]
+    rnn_val = ctx.evaluate(rnn, val, char_loss)["loss"]
     ctx.say(f"validation loss (nats/char): LSTM {lstm_val:.4f}, RNN {rnn_val:.4f}")
 
     notes = []
@@ -191,12 +193,12 @@ def forecast(config: Config, ctx: Context) -> tuple[dict[str, float], Figure]:
     model = SeriesPredictor(config.series_hidden).to(ctx.device)
     train = tuple(t.to(ctx.device) for t in data.train)
     test = tuple(t.to(ctx.device) for t in data.test)
-    optimizer = torch.optim.Adam(model.parameters(), lr=config.series_lr)
+    optimizer = torch.optim.Adam(model.parameters(), lr=config.series_lr, **fast(ctx.device))
     steps = config.series_epochs * -(-train[0].shape[0] // 32)
     scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=config.series_lr,
                                                     total_steps=steps)
-    fit(model, train, loss_fn=series_loss, optimizer=optimizer, scheduler=scheduler,
-        epochs=config.series_epochs, batch_size=32, seed=config.seed, quiet=True)
+    ctx.fit(model, train, loss_fn=series_loss, optimizer=optimizer, scheduler=scheduler,
+            epochs=config.series_epochs, batch_size=32, seed=config.seed, log=False)
     model.eval()
     with torch.no_grad():
         pred = model(test[0]).cpu()  # (N,)

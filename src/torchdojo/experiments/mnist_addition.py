@@ -17,12 +17,13 @@ from matplotlib.figure import Figure
 from torch import Tensor, nn
 
 from torchdojo.data.pairs import PairIndex, pair_index, split_pairs
-from torchdojo.experiments.base import Context, Result
 from torchdojo.experiments.image_classifier import load_tensors
 from torchdojo.models.adder import DigitAdder
 from torchdojo.models.mlp import count_parameters
 from torchdojo.train import plots
-from torchdojo.train.loop import LossFn, evaluate, fit
+from torchdojo.train.context import SWITCH_NAMES, Context, Result
+from torchdojo.train.loop import LossFn
+from torchdojo.train.optim import fast
 
 
 @dataclass
@@ -42,6 +43,8 @@ class Config:
     train_limit: int | None = None  # use only this many training images (quick runs)
     seed: int = 0
 
+
+SWITCHES = SWITCH_NAMES  # it trains through ctx.fit: --amp, --compile, --nproc reach it
 
 QUICK = {"epochs": 3, "batch_size": 32, "train_limit": 600, "features": 32, "hidden": 32}
 
@@ -85,17 +88,15 @@ def run(config: Config, ctx: Context) -> Result:
             f"{len(test_pairs):,} test pairs from {tensors.data.label}")
     loss_fn = make_loss(index, config)
     train = (index.train[0],) if config.fresh_pairs else index.train
-    batch_size = ctx.per_rank(config.batch_size)
-    steps = config.epochs * -(-len(train[0]) // (batch_size * ctx.world_size))
+    steps = config.epochs * -(-len(train[0]) // config.batch_size)
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr,
-                                  weight_decay=config.weight_decay)
+                                  weight_decay=config.weight_decay, **fast(ctx.device))
     scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=config.lr,
                                                     total_steps=steps, pct_start=0.25)
-    history = fit(model, train, loss_fn=loss_fn, optimizer=optimizer, scheduler=scheduler,
-                  epochs=config.epochs, batch_size=batch_size, val=index.test, seed=config.seed,
-                  run=ctx.run, quiet=ctx.quiet, train_model=ctx.prepare_model(model),
-                  rank=ctx.rank, world_size=ctx.world_size)
-    test = evaluate(model, index.test, loss_fn)
+    history = ctx.fit(model, train, loss_fn=loss_fn, optimizer=optimizer, scheduler=scheduler,
+                      epochs=config.epochs, batch_size=config.batch_size, val=index.test,
+                      seed=config.seed)
+    test = ctx.evaluate(model, index.test, loss_fn)
     metrics = {"digit_acc": test["digit_acc"], "sum_acc": test["sum_acc"],
                "sum_from_digits_acc": test["sum_from_digits_acc"], "test_loss": test["loss"]}
     result = Result(metrics, dataset=tensors.data.name, dataset_label=tensors.data.label,

@@ -19,8 +19,8 @@ from torch.utils.data import DataLoader
 
 from torchdojo.data.datasets import ImageDataset, class_counts, normalisation
 from torchdojo.data.vision import ImageData, load_images
-from torchdojo.experiments.base import Context, Result
 from torchdojo.train import plots
+from torchdojo.train.context import Context, Result
 
 
 @dataclass

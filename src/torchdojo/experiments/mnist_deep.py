@@ -21,7 +21,6 @@ import torch
 from torch import Tensor, nn
 
 from torchdojo.errors import DojoError
-from torchdojo.experiments.base import Context, Result
 from torchdojo.experiments.image_classifier import (
     ImageTensors,
     load_tensors,
@@ -30,7 +29,7 @@ from torchdojo.experiments.image_classifier import (
 )
 from torchdojo.models.mlp import MLP, count_parameters, init_weights
 from torchdojo.train import plots, tasks
-from torchdojo.train.loop import evaluate, fit
+from torchdojo.train.context import SWITCH_NAMES, Context, Result
 
 Activation = Literal["relu", "sigmoid", "tanh"]
 Init = Literal["default", "kaiming", "xavier", "normal"]
@@ -67,6 +66,8 @@ class Config:
     grad_every: int = 10  # record per-layer gradient norms every this many steps
     seed: int = 0
 
+
+SWITCHES = SWITCH_NAMES  # it trains through ctx.fit: --amp, --compile, --nproc reach it
 
 QUICK = {"epochs": 4, "batch_size": 32, "lr": 5e-3, "train_limit": 2000,
          "hidden": "64,64,64,64,64,64", "compare_limit": 320, "compare_epochs": 1,
@@ -140,13 +141,13 @@ def compare(config: Config, tensors: ImageTensors, ctx: Context) -> list[dict]:
     rows = []
     for activation, init, norm in VARIANTS:
         model = build_model(config, activation, init, norm).to(ctx.device)
-        optimizer, scheduler = make_optimizer(model, short, steps_per_epoch)
+        optimizer, scheduler = make_optimizer(model, short, steps_per_epoch, ctx.device)
         recorder = GradNormRecorder([m.weight for m in model.linears()], every)
-        fit(model, subset, loss_fn=tasks.classification, optimizer=optimizer,
-            scheduler=scheduler, epochs=short.epochs, batch_size=config.batch_size,
-            seed=config.seed, quiet=True)
+        ctx.fit(model, subset, loss_fn=tasks.classification, optimizer=optimizer,
+                scheduler=scheduler, epochs=short.epochs, batch_size=config.batch_size,
+                seed=config.seed, log=False)
         recorder.close()
-        test = evaluate(model, tensors.test, tasks.classification)
+        test = ctx.evaluate(model, tensors.test, tasks.classification)
         first = [layer[0] for layer in recorder.norms]  # at step 1, i.e. at initialisation
         rows.append({"activation": activation, "init": init, "norm": norm,
                      "name": name(activation, init, norm), "test_acc": test["acc"],

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from torchdojo.experiments.base import Context, Result
 from torchdojo.experiments.image_classifier import load_tensors, train_classifier
 from torchdojo.models.mlp import MLP
 from torchdojo.train import plots
+from torchdojo.train.context import SWITCH_NAMES, Context, Result
 
 
 @dataclass
@@ -21,6 +21,8 @@ class Config:
     train_limit: int | None = None
     seed: int = 0
 
+
+SWITCHES = SWITCH_NAMES  # it trains through ctx.fit: --amp, --compile, --nproc reach it
 
 QUICK = {"epochs": 2, "train_limit": 2000}
 

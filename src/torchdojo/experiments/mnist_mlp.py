@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from torchdojo.experiments.base import Context, Result
 from torchdojo.experiments.image_classifier import load_tensors, train_classifier
 from torchdojo.models.mlp import MLP, count_parameters
+from torchdojo.train.context import SWITCH_NAMES, Context, Result
 
 
 @dataclass
@@ -22,6 +22,8 @@ class Config:
     train_limit: int | None = None  # use only this many training images (quick runs)
     seed: int = 0
 
+
+SWITCHES = SWITCH_NAMES  # it trains through ctx.fit: --amp, --compile, --nproc reach it
 
 QUICK = {"epochs": 2, "train_limit": 2000, "hidden": "64"}
 

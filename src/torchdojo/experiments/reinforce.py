@@ -21,10 +21,10 @@ import numpy as np
 import torch
 from matplotlib.figure import Figure
 
-from torchdojo.experiments.base import Context, Result
 from torchdojo.models.policy import ActorCritic
 from torchdojo.train import rl
-from torchdojo.train.loop import EpochEnd, fit
+from torchdojo.train.context import Context, Result
+from torchdojo.train.loop import EpochEnd
 
 
 @dataclass
@@ -42,6 +42,10 @@ class Config:
     render: bool = True  # one greedy episode to episode.gif and a frame strip
     seed: int = 0
 
+
+SWITCHES = ("nproc",)  # episodes shard over processes; gradients are averaged
+SWITCHES_REFUSED = ("its tiny policy acts one step at a time inside a Python environment loop, "
+                    "which neither autocast nor compile can speed up")
 
 QUICK = {"epochs": 2, "episodes_per_epoch": 8, "episodes_per_update": 4, "select_episodes": 2,
          "eval_episodes": 5, "render": False}
@@ -114,10 +118,6 @@ def frame_strip(frames: list[np.ndarray], n: int = 6) -> Figure:
 
 def run(config: Config, ctx: Context) -> Result:
     """Train with REINFORCE + baseline, keep the best greedy policy, evaluate on 100 episodes."""
-    if ctx.world_size > 1:
-        from torchdojo.errors import DojoError
-
-        raise DojoError("reinforce runs in one process; drop --nproc")
     env = rl.make_env(config.env)
     obs_dim, n_actions = env.observation_space.shape[0], env.action_space.n
     torch.manual_seed(config.seed)
@@ -145,10 +145,10 @@ def run(config: Config, ctx: Context) -> Result:
                          "epoch": end.epoch})
 
     t0 = time.perf_counter()
-    history = fit(model, (seeds,), step_fn=reinforce_step(env, optimizers, config.gamma),
-                  optimizer=optimizers, epochs=config.epochs,
-                  batch_size=config.episodes_per_update, seed=config.seed, run=ctx.run,
-                  quiet=ctx.quiet, callbacks=(select,))
+    history = ctx.fit(model, (seeds,), step_fn=reinforce_step(env, optimizers, config.gamma),
+                      optimizer=optimizers, epochs=config.epochs,
+                      batch_size=config.episodes_per_update, seed=config.seed,
+                      callbacks=(select,))
     train_s = time.perf_counter() - t0
     model.load_state_dict(best["state"])
     eval_returns = rl.evaluate_policy(env, model.policy, config.eval_episodes, seed=EVAL_SEED)

@@ -12,11 +12,11 @@ from matplotlib.figure import Figure
 from torch import Tensor, nn
 
 from torchdojo.data.sequences import SequenceData, make_sequences
-from torchdojo.experiments.base import Context, Result
 from torchdojo.models.mlp import count_parameters
 from torchdojo.models.rnn import RNNCellByHand, SequenceClassifier
 from torchdojo.train import plots
-from torchdojo.train.loop import evaluate, fit
+from torchdojo.train.context import SWITCH_NAMES, Context, Result
+from torchdojo.train.optim import fast
 
 
 @dataclass
@@ -35,6 +35,8 @@ class Config:
     grad_clip: float = 1.0
     seed: int = 0
 
+
+SWITCHES = SWITCH_NAMES  # it trains through ctx.fit: --amp, --compile, --nproc reach it
 
 QUICK = {"n_train": 2000, "n_test": 500, "max_len": 12, "epochs": 6}
 
@@ -74,16 +76,16 @@ def run(config: Config, ctx: Context) -> Result:
                                cell=config.cell).to(ctx.device)
     ctx.say(f"{config.cell.upper()} classifier, {count_parameters(model):,} parameters, "
             f"{config.n_train} training sequences of length {config.min_len}-{config.max_len}")
-    optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
+    optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, **fast(ctx.device))
     steps = config.epochs * -(-config.n_train // config.batch_size)
     scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=config.lr,
                                                     total_steps=steps, pct_start=0.2)
     test = as_tensors(test_data, ctx.device)
-    history = fit(model, as_tensors(train_data, ctx.device), loss_fn=sequence_loss,
-                  optimizer=optimizer, scheduler=scheduler, epochs=config.epochs,
-                  batch_size=config.batch_size, val=test, seed=config.seed, run=ctx.run,
-                  quiet=ctx.quiet, grad_clip=config.grad_clip)
-    final = evaluate(model, test, sequence_loss)
+    history = ctx.fit(model, as_tensors(train_data, ctx.device), loss_fn=sequence_loss,
+                      optimizer=optimizer, scheduler=scheduler, epochs=config.epochs,
+                      batch_size=config.batch_size, val=test, seed=config.seed,
+                      grad_clip=config.grad_clip)
+    final = ctx.evaluate(model, test, sequence_loss)
     metrics = {"test_acc": final["acc"], "test_loss": final["loss"],
                "train_acc": [r["acc"] for r in history if r["phase"] == "train"][-1]}
     if config.cell == "rnn":

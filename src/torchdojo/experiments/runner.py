@@ -14,8 +14,8 @@ from typing import Any
 from torchdojo import config as configs
 from torchdojo import registry
 from torchdojo.errors import DojoError
-from torchdojo.experiments.base import Context, Result
 from torchdojo.train import report
+from torchdojo.train.context import SWITCH_NAMES, Context, Result
 from torchdojo.train.device import environment, pick_device, seed_everything
 from torchdojo.train.runs import Run, default_run_dir
 
@@ -38,6 +38,30 @@ def experiment_module(lesson: registry.Lesson) -> ModuleType:
             raise DojoError(f"lesson '{lesson.id}' is planned but not built yet; "
                             "`dojo list` shows what is ready") from None
         raise
+
+
+def check_switches(lesson: registry.Lesson, module: ModuleType, *, amp: bool = False,
+                   compile: bool = False, nproc: int = 1) -> None:
+    """Refuse, before anything runs, a switch the lesson's training cannot honour.
+
+    An experiment lists what its training honours in `SWITCHES` (it trains through
+    `ctx.fit`); one that trains nothing, or trains by hand to teach the loop, lists none.
+    """
+    honoured = set(getattr(module, "SWITCHES", ()))
+    asked = {"amp": amp, "compile": compile, "nproc": nproc > 1}
+    flags = {"amp": "--amp", "compile": "--compile", "nproc": f"--nproc {nproc}"}
+    for name in SWITCH_NAMES:
+        if asked[name] and name not in honoured:
+            why = getattr(module, "SWITCHES_REFUSED", "it does not train a model through "
+                                                      "the engine")
+            raise DojoError(f"lesson '{lesson.id}' cannot honour {flags[name]}: {why}; "
+                            f"run it without {flags[name].split()[0]}")
+
+
+def check_request(key: str, **switches: Any) -> None:
+    """`check_switches` by lesson id: `dojo run --nproc N` refuses before starting N processes."""
+    lesson = registry.find(key)
+    check_switches(lesson, experiment_module(lesson), **switches)
 
 
 def make_config(module: ModuleType, *, quick: bool = False,
@@ -90,6 +114,7 @@ def prepare(key: str, *, quick: bool = False, overrides: dict[str, Any] | None =
     """Check every input (lesson, settings, device, folder) before anything is written."""
     lesson = registry.find(key)
     module = experiment_module(lesson)
+    check_switches(lesson, module, amp=amp, compile=compile, nproc=world_size)
     if resume is not None:
         if overrides or seed is not None or quick:
             raise DojoError("--resume continues a run with its saved config; "
@@ -114,10 +139,7 @@ def execute(started: Started) -> Result:
     lesson, config, ctx = started.lesson, started.config, started.ctx
     run = ctx.run
     if ctx.is_main and not run.resume:
-        run.write_json("config.json", {
-            "lesson": lesson.id, "config": configs.to_dict(config), "quick": started.quick,
-            "device": str(ctx.device), "created": time.strftime("%Y-%m-%d %H:%M:%S"),
-        })
+        run.write_json("config.json", _config_record(started))
     seed_everything(config.seed)
     t0 = time.perf_counter()
     try:
@@ -128,11 +150,17 @@ def execute(started: Started) -> Result:
     finally:
         run.close()
     result.run_dir = run.path
+    ignored = [name for name in ctx.requested if name not in ctx.applied]
+    if ignored:  # a bug in the experiment: it declared a switch its training never used
+        raise RuntimeError(f"lesson '{lesson.id}' declares {', '.join(ignored)} in SWITCHES "
+                           "but its training did not apply it")
     if not ctx.is_main:
         return result
+    run.write_json("config.json", _config_record(started))  # now with what each switch did
     elapsed = time.perf_counter() - t0
     env = {**environment(ctx.device), "dataset": result.dataset or "generated",
-           "dataset details": result.dataset_label or "", "wall time (s)": f"{elapsed:.1f}"}
+           "dataset details": result.dataset_label or "", "wall time (s)": f"{elapsed:.1f}",
+           "switches": _switches_text(ctx)}
     checks = verdicts(lesson, config, result)
     run.write_json("result.json", {
         "lesson": lesson.id, "metrics": result.metrics, "dataset": result.dataset,
@@ -147,6 +175,25 @@ def execute(started: Started) -> Result:
                  config=configs.to_dict(config), environment=env, metrics=result.metrics,
                  verdicts=checks, figures=run.figures(), notes=result.notes)
     return result
+
+
+def _config_record(started: Started) -> dict[str, Any]:
+    ctx = started.ctx
+    record = json.loads(json.dumps({  # on resume, the first record's fields stay
+        "lesson": started.lesson.id, "config": configs.to_dict(started.config),
+        "quick": started.quick, "device": str(ctx.device),
+        "created": time.strftime("%Y-%m-%d %H:%M:%S"),
+        "switches": {"amp": ctx.amp, "compile": ctx.compile, "nproc": ctx.world_size},
+        "applied": dict(ctx.applied),
+    }))
+    if ctx.run is not None and ctx.run.resume:
+        saved = ctx.run.read_json("config.json")
+        record = {**record, **{k: saved[k] for k in ("created", "config") if k in saved}}
+    return record
+
+
+def _switches_text(ctx: Context) -> str:
+    return "; ".join(f"--{name}: {what}" for name, what in ctx.applied.items()) or "none"
 
 
 def run_experiment(key: str, **kwargs: Any) -> Result:

@@ -16,11 +16,11 @@ from matplotlib.figure import Figure
 from torch import Tensor, nn
 
 from torchdojo.data.dates import ISO_LEN, DateData, load_dates
-from torchdojo.experiments.base import Context, Result
 from torchdojo.models.mlp import count_parameters
 from torchdojo.models.seq2seq import Seq2Seq
 from torchdojo.train import plots
-from torchdojo.train.loop import fit
+from torchdojo.train.context import SWITCH_NAMES, Context, Result
+from torchdojo.train.optim import fast
 
 
 @dataclass
@@ -35,6 +35,8 @@ class Config:
     compare_plain: bool = True  # also train the model without attention, for comparison
     seed: int = 0
 
+
+SWITCHES = SWITCH_NAMES  # it trains through ctx.fit: --amp, --compile, --nproc reach it
 
 QUICK = {"n_train": 1500, "n_test": 200, "epochs": 2, "hidden": 32, "emb": 16}
 
@@ -64,14 +66,14 @@ def train_translator(model: nn.Module, data: DateData, config: Any, ctx: Context
     """AdamW + one-cycle on the date pairs; `log=False` keeps this fit out of the run folder."""
     model.to(ctx.device)
     steps = config.epochs * -(-data.train_src.shape[0] // config.batch_size)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=1e-4)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=1e-4,
+                                  **fast(ctx.device))
     scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=config.lr,
                                                     total_steps=steps, pct_start=0.2)
-    return fit(model, (data.train_src, data.train_tgt), loss_fn=translation_loss,
-               optimizer=optimizer, scheduler=scheduler, epochs=config.epochs,
-               batch_size=config.batch_size, val=(data.test_src, data.test_tgt),
-               seed=config.seed, run=ctx.run if log else None, quiet=ctx.quiet,
-               grad_clip=1.0)
+    return ctx.fit(model, (data.train_src, data.train_tgt), loss_fn=translation_loss,
+                   optimizer=optimizer, scheduler=scheduler, epochs=config.epochs,
+                   batch_size=config.batch_size, val=(data.test_src, data.test_tgt),
+                   seed=config.seed, log=log, grad_clip=1.0)
 
 
 def attention_figure(model: nn.Module, data: DateData, n: int = 4) -> Figure:

@@ -11,7 +11,7 @@ from matplotlib.figure import Figure
 from torch.nn.utils.rnn import pack_padded_sequence
 
 from torchdojo.data.sequences import A, B, SequenceData, check, make_sequences
-from torchdojo.experiments.base import Context, Result
+from torchdojo.train.context import Context, Result
 
 
 @dataclass

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 import torch
 
 from torchdojo.data import toy
-from torchdojo.experiments.base import Context, Result
 from torchdojo.experiments.toy_classifier import positive, strict_accuracy, train
 from torchdojo.models.affine import Affine
 from torchdojo.models.mlp import MLP
 from torchdojo.train import boundaries, plots
+from torchdojo.train.context import SWITCH_NAMES, Context, Result
 
 
 @dataclass
@@ -25,6 +25,8 @@ class Config:
     lr: float = 0.01  # Adam
     seed: int = 0
 
+
+SWITCHES = SWITCH_NAMES  # it trains through ctx.fit: --amp, --compile, --nproc reach it
 
 QUICK = {"epochs": 40}
 

@@ -10,8 +10,8 @@ import numpy as np
 import torch
 from matplotlib.figure import Figure
 
-from torchdojo.experiments.base import Context, Result
 from torchdojo.experiments.toy_classifier import positive
+from torchdojo.train.context import Context, Result
 
 
 @dataclass

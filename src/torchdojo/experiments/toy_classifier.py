@@ -9,10 +9,8 @@ import torch
 from torch import Tensor, nn
 
 from torchdojo.errors import DojoError
-from torchdojo.experiments.base import Context
 from torchdojo.train import tasks
-from torchdojo.train.loop import fit
-from torchdojo.train.runs import Run
+from torchdojo.train.context import Context
 
 
 def positive(**settings: float) -> None:
@@ -42,6 +40,5 @@ def train(model: nn.Module, data: tuple[Tensor, Tensor], ctx: Context, *, epochs
         opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum)
     else:
         opt = torch.optim.Adam(model.parameters(), lr=lr)
-    run: Run | None = ctx.run if log and ctx.is_main else None
-    return fit(model, data, loss_fn=tasks.classification, optimizer=opt, epochs=epochs,
-               batch_size=batch_size, seed=seed, run=run, quiet=True)
+    return ctx.fit(model, data, loss_fn=tasks.classification, optimizer=opt, epochs=epochs,
+                   batch_size=batch_size, seed=seed, log=log, quiet=True)

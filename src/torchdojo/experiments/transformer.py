@@ -18,7 +18,6 @@ from torch import Tensor, nn
 
 from torchdojo.data.dates import load_dates
 from torchdojo.data.text import CharTokenizer, char_windows, load_corpus, train_val_split
-from torchdojo.experiments.base import Context, Result
 from torchdojo.experiments.seq2seq import attention_figure, exact_match, examples, train_translator
 from torchdojo.models.attention import causal_mask
 from torchdojo.models.mlp import count_parameters
@@ -26,7 +25,8 @@ from torchdojo.models.rnn import CharLM
 from torchdojo.models.transformer import CharTransformer, Seq2SeqTransformer, sinusoidal_positions
 from torchdojo.sampling import generate
 from torchdojo.train import plots
-from torchdojo.train.loop import evaluate, fit
+from torchdojo.train.context import SWITCH_NAMES, Context, Result
+from torchdojo.train.optim import fast
 
 
 @dataclass
@@ -53,6 +53,8 @@ class Config:
     seed: int = 0
 
 
+SWITCHES = SWITCH_NAMES  # it trains through ctx.fit: --amp, --compile, --nproc reach it
+
 QUICK = {"n_train": 1500, "n_test": 200, "epochs": 2, "d_model": 32, "layers": 1,
          "max_chars": 20_000, "block": 32, "char_layers": 1, "char_d_model": 32,
          "lstm_hidden": 32, "char_epochs": 1}
@@ -70,12 +72,14 @@ def train_char_model(model: nn.Module, train: tuple[Tensor, Tensor], val: tuple[
     """AdamW + one-cycle for `char_epochs` over the same windows, whatever the model."""
     model.to(ctx.device)
     steps = config.char_epochs * -(-train[0].shape[0] // config.char_batch_size)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=config.char_lr, weight_decay=0.01)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=config.char_lr, weight_decay=0.01,
+                                  **fast(ctx.device))
     scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=config.char_lr,
                                                     total_steps=steps, pct_start=0.1)
-    return fit(model, train, loss_fn=next_char_loss, optimizer=optimizer, scheduler=scheduler,
-               epochs=config.char_epochs, batch_size=config.char_batch_size, val=val,
-               seed=config.seed, run=ctx.run if log else None, quiet=ctx.quiet, grad_clip=1.0)
+    return ctx.fit(model, train, loss_fn=next_char_loss, optimizer=optimizer,
+                   scheduler=scheduler, epochs=config.char_epochs,
+                   batch_size=config.char_batch_size, val=val, seed=config.seed, log=log,
+                   grad_clip=1.0)
 
 
 def positions_figure(d_model: int = 64, T: int = 64) -> Figure:
@@ -152,8 +156,8 @@ def run(config: Config, ctx: Context) -> Result:
     lstm = CharLM(tokenizer.vocab_size, embed=64, hidden=config.lstm_hidden, cell="lstm")
     ctx.say(f"   LSTM, {count_parameters(lstm):,} params")
     lstm_history = train_char_model(lstm, train, val, config, ctx, log=False)
-    metrics["transformer_val_loss"] = evaluate(char_tf, val, next_char_loss)["loss"]
-    metrics["lstm_val_loss"] = evaluate(lstm, val, next_char_loss)["loss"]
+    metrics["transformer_val_loss"] = ctx.evaluate(char_tf, val, next_char_loss)["loss"]
+    metrics["lstm_val_loss"] = ctx.evaluate(lstm, val, next_char_loss)["loss"]
     metrics["minus_lstm_val_loss"] = metrics["transformer_val_loss"] - metrics["lstm_val_loss"]
     ctx.say(f"   val loss: transformer {metrics['transformer_val_loss']:.4f}, "
             f"LSTM {metrics['lstm_val_loss']:.4f} nats/char")

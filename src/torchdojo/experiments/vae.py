@@ -20,11 +20,12 @@ from torch import Tensor, nn
 
 from torchdojo.data.datasets import random_subset
 from torchdojo.data.vision import ImageData, load_images
-from torchdojo.experiments.base import Context, Result
 from torchdojo.models.mlp import count_parameters
 from torchdojo.models.vae import VAE, elbo, importance_weighted_nll
 from torchdojo.train import plots
-from torchdojo.train.loop import LossFn, evaluate, fit
+from torchdojo.train.context import SWITCH_NAMES, Context, Result
+from torchdojo.train.loop import LossFn
+from torchdojo.train.optim import fast
 
 BINARIZE_SEED = 12345  # the fixed draw that binarises the test set, the same for every run
 PIXEL_NOTES = {
@@ -48,6 +49,8 @@ class Config:
     iw_samples: int = 100  # importance samples for the IWAE estimate of -log p(x); 0: skip
     seed: int = 0
 
+
+SWITCHES = SWITCH_NAMES  # it trains through ctx.fit: --amp, --compile, --nproc reach it
 
 QUICK = {"epochs": 3, "train_limit": 600, "hidden": 128, "iw_samples": 5}
 
@@ -90,12 +93,11 @@ def run(config: Config, ctx: Context) -> Result:
             f"{count_parameters(model):,} parameters, on {data.label}, "
             f"pixels {'binarised dynamically' if config.binarize == 'dynamic' else 'as means'}")
     loss_fn = make_loss(config.binarize == "dynamic")
-    optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
-    history = fit(model, (train,), loss_fn=loss_fn, optimizer=optimizer, epochs=config.epochs,
-                  batch_size=config.batch_size, val=(test,), seed=config.seed, run=ctx.run,
-                  quiet=ctx.quiet, train_model=ctx.prepare_model(model), rank=ctx.rank,
-                  world_size=ctx.world_size)
-    test_metrics = evaluate(model, (test,), loss_fn)
+    optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, **fast(ctx.device))
+    history = ctx.fit(model, (train,), loss_fn=loss_fn, optimizer=optimizer,
+                      epochs=config.epochs, batch_size=config.batch_size, val=(test,),
+                      seed=config.seed)
+    test_metrics = ctx.evaluate(model, (test,), loss_fn)
     last = [r for r in history if r["phase"] == "train"][-1]
     metrics = {"test_neg_elbo": test_metrics["neg_elbo"], "test_recon": test_metrics["recon"],
                "test_kl": test_metrics["kl"], "train_neg_elbo": last["neg_elbo"]}

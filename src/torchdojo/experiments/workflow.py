@@ -11,11 +11,10 @@ import torch.nn.functional as F
 from matplotlib.figure import Figure
 from torch import Tensor, nn
 
-from torchdojo.experiments.base import Context, Result
 from torchdojo.experiments.toy_classifier import positive
 from torchdojo.models.affine import Affine
 from torchdojo.train import plots
-from torchdojo.train.loop import evaluate, fit
+from torchdojo.train.context import SWITCH_NAMES, Context, Result
 
 
 @dataclass
@@ -31,6 +30,8 @@ class Config:
     momentum: float = 0.9
     seed: int = 0
 
+
+SWITCHES = SWITCH_NAMES  # it trains through ctx.fit: --amp, --compile, --nproc reach it
 
 QUICK = {"epochs": 30}
 
@@ -58,9 +59,9 @@ def train_model(config: Config, train: tuple[Tensor, Tensor], epochs: int, ctx: 
     model = Affine(1, 1).to(ctx.device)  # 2. a model: y = w x + b, w and b random
     optimizer = torch.optim.SGD(model.parameters(), lr=config.lr,  # 3. loss (MSE) + optimizer
                                 momentum=config.momentum)
-    history = fit(model, train, loss_fn=regression, optimizer=optimizer, epochs=epochs,  # 4.
-                  batch_size=config.batch_size, seed=config.seed,
-                  run=ctx.run if log and ctx.is_main else None, quiet=True)
+    history = ctx.fit(model, train, loss_fn=regression, optimizer=optimizer,  # 4. the loop
+                      epochs=epochs, batch_size=config.batch_size, seed=config.seed, log=log,
+                      quiet=True)
     return model, history
 
 
@@ -80,9 +81,9 @@ def run(config: Config, ctx: Context) -> Result:
     train = tuple(t.to(ctx.device) for t in train)
     test = tuple(t.to(ctx.device) for t in test)
     first, _ = train_model(config, train, config.first_epochs, ctx, log=False)
-    first_mse = evaluate(first, test, regression)["loss"]  # 5. evaluate
+    first_mse = ctx.evaluate(first, test, regression)["loss"]  # 5. evaluate
     model, history = train_model(config, train, config.epochs, ctx, log=True)  # 6. improve
-    test_mse = evaluate(model, test, regression)["loss"]
+    test_mse = ctx.evaluate(model, test, regression)["loss"]
     reloaded = save_and_reload(model.cpu(), ctx.run.dir() / "model.pt")
     x_all = torch.cat([train[0], test[0]]).cpu()
     with torch.no_grad():

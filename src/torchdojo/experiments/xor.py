@@ -11,11 +11,11 @@ import torch
 from matplotlib.figure import Figure
 
 from torchdojo.data import toy
-from torchdojo.experiments.base import Context, Result
 from torchdojo.experiments.toy_classifier import positive, strict_accuracy, train
 from torchdojo.models.affine import Affine
 from torchdojo.models.mlp import MLP
 from torchdojo.train import boundaries
+from torchdojo.train.context import SWITCH_NAMES, Context, Result
 
 VARIANTS = (("relu", True), ("sigmoid", True), ("relu", False), ("sigmoid", False))
 WHY = {
@@ -41,6 +41,8 @@ class Config:
     momentum: float = 0.9
     seed: int = 0
 
+
+SWITCHES = SWITCH_NAMES  # it trains through ctx.fit: --amp, --compile, --nproc reach it
 
 QUICK = {"epochs": 30}
 

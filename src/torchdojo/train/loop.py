@@ -1,4 +1,4 @@
-"""The one training loop: `fit` and `evaluate`, used by every experiment.
+"""The one training loop: `fit` and `evaluate`, reached through `Context.fit` / `Context.evaluate`.
 
 Data is a tuple of tensors that share their first dimension and already live on
 the training device; batches are taken by shuffled index, which for datasets that
@@ -8,6 +8,9 @@ An experiment supplies `loss_fn(model, batch) -> (loss, metrics)`; the loop does
 the rest: shuffling, optimiser and schedule steps, progress, metrics.jsonl, an
 atomic checkpoint every epoch, and exact resume. GAN-like experiments pass
 `step_fn(model, batch) -> metrics` instead and do their own optimiser steps.
+
+Nothing in a step waits on the host: batch metrics are summed on the device and read
+once per epoch (one `.tolist()`), so a GPU can run ahead of Python.
 """
 
 from __future__ import annotations
@@ -16,18 +19,19 @@ import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 from torch import Tensor, nn
 from tqdm.auto import tqdm
 
-from torchdojo.train.device import autocast
-from torchdojo.train.runs import Run
+if TYPE_CHECKING:
+    from torchdojo.train.context import Context
+    from torchdojo.train.runs import Run
 
 Batch = tuple[Tensor, ...]
 LossFn = Callable[[nn.Module, Batch], tuple[Tensor, dict[str, Tensor]]]
-StepFn = Callable[[nn.Module, Batch], dict[str, float]]
+StepFn = Callable[[nn.Module, Batch], dict[str, Any]]
 
 
 class Interrupted(Exception):
@@ -72,40 +76,60 @@ def batches(data: Batch, batch_size: int, *, shuffle: bool = False, seed: int = 
 
 
 class _Mean:
-    """Running means of batch metrics, weighted by batch size."""
+    """Running means of batch metrics, weighted by batch size, summed where they live.
+
+    Tensor metrics stay on their device (no host read per step); `means()` reads them all
+    in one transfer. Python numbers (e.g. from an environment rollout) are summed as is.
+    """
 
     def __init__(self) -> None:
-        self.sums: dict[str, float] = {}
+        self.sums: dict[str, Any] = {}
         self.count = 0
 
     def add(self, metrics: dict[str, Any], n: int) -> None:
         for key, value in metrics.items():
-            value = float(value.detach()) if isinstance(value, Tensor) else float(value)
-            self.sums[key] = self.sums.get(key, 0.0) + value * n
+            if isinstance(value, Tensor):  # float64 sums, as Python's were (MPS has no float64)
+                value = value.detach().to(torch.float32 if value.device.type == "mps"
+                                          else torch.float64) * n
+            else:
+                value = value * n
+            self.sums[key] = self.sums[key] + value if key in self.sums else value
         self.count += n
 
+    def _totals(self) -> tuple[list[str], list[float]]:
+        keys = sorted(self.sums)
+        values = [self.sums[k] for k in keys]
+        tensors = [v for v in values if isinstance(v, Tensor)]
+        stacked = torch.stack([t.to(tensors[0].device) for t in tensors]) if tensors else None
+        read = iter(stacked.tolist() if stacked is not None else [])  # the one host read
+        return keys, [next(read) if isinstance(v, Tensor) else float(v) for v in values]
+
     def means(self) -> dict[str, float]:
-        return {k: v / max(self.count, 1) for k, v in self.sums.items()}
+        keys, totals = self._totals()
+        order = {k: t / max(self.count, 1) for k, t in zip(keys, totals)}
+        return {k: order[k] for k in self.sums}  # the loss_fn's order, for printing
 
     def global_means(self) -> dict[str, float]:
         """Means over every process of a DDP run (each saw its own shard)."""
         from torchdojo.train.distributed import all_reduce_sums
 
-        keys = sorted(self.sums)
-        totals = all_reduce_sums([self.sums[k] for k in keys] + [float(self.count)])
-        return {k: s / max(totals[-1], 1) for k, s in zip(keys, totals)}
+        keys, totals = self._totals()
+        totals = all_reduce_sums(totals + [float(self.count)])
+        order = {k: s / max(totals[-1], 1) for k, s in zip(keys, totals)}
+        return {k: order[k] for k in self.sums}
 
 
 @torch.no_grad()
 def evaluate(model: nn.Module, data: Batch, loss_fn: LossFn, *, batch_size: int = 1000,
-             amp: bool = False) -> dict[str, float]:
+             autocast: Callable[[], Any] | None = None) -> dict[str, float]:
     """Mean loss and metrics of `model` on `data`, without gradients, in eval mode."""
+    import contextlib
+
     was_training = model.training
     model.eval()
     mean = _Mean()
-    device = data[0].device
     for batch in batches(data, batch_size):
-        with autocast(device, amp):
+        with autocast() if autocast else contextlib.nullcontext():
             loss, metrics = loss_fn(model, batch)
         mean.add({"loss": loss, **metrics}, batch[0].shape[0])
     model.train(was_training)
@@ -130,6 +154,33 @@ def _load_state_dicts(objs: Any, state: Any) -> None:
         objs.load_state_dict(state)
 
 
+def _optimizers(optimizer: Any) -> list[torch.optim.Optimizer]:
+    if optimizer is None:
+        return []
+    return list(optimizer.values()) if isinstance(optimizer, dict) else [optimizer]
+
+
+def _average_gradients_before_steps(optimizers: list[torch.optim.Optimizer]) -> list[Any]:
+    """Data parallelism for step_fn experiments (a GAN calls D twice per backward, which DDP
+    cannot follow): before each optimiser step, all-reduce the gradients it is about to use
+    and divide by the world size, so every rank takes the same step from the same weights."""
+    import torch.distributed as dist
+
+    def average(optimizer: torch.optim.Optimizer, *_: Any) -> None:
+        grads = [p.grad for group in optimizer.param_groups for p in group["params"]
+                 if p.grad is not None]
+        if grads:
+            flat = torch.cat([g.reshape(-1) for g in grads])
+            dist.all_reduce(flat)
+            flat /= dist.get_world_size()
+            offset = 0
+            for g in grads:
+                g.copy_(flat[offset:offset + g.numel()].view_as(g))
+                offset += g.numel()
+
+    return [opt.register_step_pre_hook(average) for opt in optimizers]
+
+
 def _fmt(metrics: dict[str, float], prefix: str = "") -> str:
     parts = []
     for key, value in metrics.items():
@@ -140,26 +191,35 @@ def _fmt(metrics: dict[str, float], prefix: str = "") -> str:
     return "  ".join(parts)
 
 
-def fit(model: nn.Module, train: Batch, *, epochs: int, batch_size: int,
-        loss_fn: LossFn | None = None, optimizer: Any = None, scheduler: Any = None,
-        step_fn: StepFn | None = None, val: Batch | None = None, seed: int = 0,
-        run: Run | None = None, quiet: bool = False, grad_clip: float | None = None,
-        amp: bool = False, callbacks: Sequence[Callable[[EpochEnd], None]] = (),
-        extra_state: dict[str, Any] | None = None, rank: int = 0,
-        world_size: int = 1, train_model: nn.Module | None = None) -> list[dict[str, Any]]:
+def fit(model: nn.Module, train: Batch, *, ctx: Context, epochs: int, batch_size: int,
+        loss_fn: LossFn | None = None, step_fn: StepFn | None = None, optimizer: Any = None,
+        scheduler: Any = None, val: Batch | None = None, seed: int = 0,
+        grad_clip: float | None = None, callbacks: Sequence[Callable[[EpochEnd], None]] = (),
+        extra_state: dict[str, Any] | None = None, log: bool = True, quiet: bool = False,
+        compile: Sequence[nn.Module] | None = None) -> list[dict[str, Any]]:
     """Train for `epochs`, evaluating on `val` after each; returns the metric records.
 
+    `batch_size` is the global batch (each of N processes takes batch_size / N).
     `optimizer` and `scheduler` may be one object or a dict of them (GAN); the
     scheduler is stepped after every optimiser step (build it in steps, not epochs).
     `extra_state` holds further objects with state_dict() to checkpoint (e.g. an EMA).
-    `train_model` is what the forward pass calls when it differs from `model` (a DDP
-    wrapper); `model` is what is checkpointed and evaluated.
+    `log=True`: this fit owns the run folder (metrics.jsonl, checkpoint, resume, epoch
+    lines, ctx.callbacks); an experiment's secondary models pass `log=False`.
+    `quiet=True` drops the epoch lines of a logged fit (toy runs of hundreds of epochs).
+    `compile`: the modules `--compile` compiles (default: `model`; a step_fn that calls
+    submodules names them).
     """
     if (loss_fn is None) == (step_fn is None):
         raise ValueError("fit needs exactly one of loss_fn or step_fn")
-    net = train_model if train_model is not None else model
-    device = train[0].device
-    writer = rank == 0
+    per_rank = ctx.per_rank(batch_size)
+    ctx.compile_modules(list(compile) if compile is not None else [model])
+    net = ctx.distribute(model, ddp=step_fn is None)
+    hooks = (_average_gradients_before_steps(_optimizers(optimizer))
+             if ctx.world_size > 1 and step_fn is not None else [])
+    run = ctx.run if log else None
+    quiet = quiet or ctx.quiet or not log
+    writer = ctx.is_main
+    callbacks = (*ctx.callbacks, *callbacks) if log else tuple(callbacks)
     history: list[dict[str, Any]] = []
     start_epoch = 0
 
@@ -195,16 +255,17 @@ def fit(model: nn.Module, train: Batch, *, epochs: int, batch_size: int,
             mean = _Mean()
             t0 = time.perf_counter()
             n = train[0].shape[0]
-            steps = -(-n // (batch_size * world_size))
-            bar = tqdm(batches(train, batch_size, shuffle=True, seed=seed * 100_003 + epoch,
-                               rank=rank, world_size=world_size),
+            steps = -(-n // batch_size)
+            bar = tqdm(batches(train, per_rank, shuffle=True, seed=seed * 100_003 + epoch,
+                               rank=ctx.rank, world_size=ctx.world_size),
                        total=steps, desc=f"epoch {epoch + 1}/{epochs}", leave=False,
                        disable=not show_bar, file=sys.stderr)
             for batch in bar:
                 if step_fn is not None:
-                    metrics = step_fn(net, batch)
+                    with ctx.autocast():
+                        metrics = step_fn(net, batch)
                 else:
-                    with autocast(device, amp):
+                    with ctx.autocast():
                         loss, metrics = loss_fn(net, batch)
                     optimizer.zero_grad(set_to_none=True)
                     loss.backward()
@@ -215,15 +276,15 @@ def fit(model: nn.Module, train: Batch, *, epochs: int, batch_size: int,
                         scheduler.step()
                     metrics = {"loss": loss, **metrics}
                 mean.add(metrics, batch[0].shape[0])
-                if show_bar and bar.n % 20 == 0:
+                if show_bar and bar.n % 50 == 0:  # a host read, but only on a terminal
                     bar.set_postfix_str(_fmt(mean.means()))
-            train_metrics = mean.global_means() if world_size > 1 else mean.means()
+            train_metrics = mean.global_means() if ctx.world_size > 1 else mean.means()
             record = {"phase": "train", "epoch": epoch + 1, **train_metrics,
                       "time_s": round(time.perf_counter() - t0, 3)}
             history.append(record)
             val_metrics = None
             if val is not None and loss_fn is not None:
-                val_metrics = evaluate(model, val, loss_fn, amp=amp)
+                val_metrics = ctx.evaluate(model, val, loss_fn)
                 history.append({"phase": "val", "epoch": epoch + 1, **val_metrics})
             if writer:
                 if run is not None:
@@ -240,4 +301,7 @@ def fit(model: nn.Module, train: Batch, *, epochs: int, batch_size: int,
             checkpoint(epoch + 1)
     except KeyboardInterrupt:
         raise Interrupted(run, epoch) from None
+    finally:
+        for hook in hooks:
+            hook.remove()
     return history

@@ -44,7 +44,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.nproc > 1:
         from torchdojo.train.distributed import launch
 
-        runner.check_request(args.id, amp=args.amp, compile=args.compile, nproc=args.nproc)
+        runner.check_request(args.id, amp=args.amp, compile=args.compile, nproc=args.nproc,
+                             device=args.device)
         return launch(sys.argv[1:], args.nproc)
     started = runner.prepare(args.id, quick=args.quick, overrides=parse_sets(args.set),
                              seed=args.seed, device=args.device, out=args.out,
@@ -150,7 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress or epoch lines")
     p.add_argument("--tensorboard", action="store_true", help="also write TensorBoard events")
     p.add_argument("--amp", action="store_true",
-                   help="bf16 autocast (pays on CUDA; honoured on CPU too)")
+                   help="bf16 autocast (CUDA)")
     p.add_argument("--compile", action="store_true",
                    help="torch.compile the model(s); on CUDA, with CUDA graphs")
     p.add_argument("--nproc", type=int, default=1,

@@ -79,3 +79,50 @@ def test_interrupted_then_resumed_run_ends_exactly_like_an_uninterrupted_one(tmp
 def test_fit_needs_exactly_one_of_loss_fn_and_step_fn():
     with pytest.raises(ValueError):
         Context().fit(nn.Linear(2, 3), blobs(), epochs=1, batch_size=8)
+
+
+def count_host_reads(monkeypatch, train_fn) -> list[tuple[str, str, int]]:
+    """Calls from torchdojo's code that read a tensor back to the host while `train_fn` runs."""
+    import sys
+
+    reads = []
+    for name in ("item", "tolist", "cpu", "__float__"):
+        original = getattr(torch.Tensor, name)
+
+        def spy(self, *args, _original=original, _name=name, **kwargs):
+            caller = sys._getframe(1).f_code
+            if "/torchdojo/" in caller.co_filename:  # ours, not torch's own internals
+                reads.append((_name, caller.co_filename, caller.co_firstlineno))
+            return _original(self, *args, **kwargs)
+
+        monkeypatch.setattr(torch.Tensor, name, spy)
+    train_fn()
+    monkeypatch.undo()
+    return reads
+
+
+@pytest.mark.parametrize("kind", ["loss_fn", "step_fn"])
+def test_host_reads_do_not_grow_with_the_number_of_steps(monkeypatch, kind):
+    from torchdojo.experiments.gan import make_step
+    from torchdojo.models.gan import GAN
+
+    def train(n):
+        torch.manual_seed(0)
+        if kind == "loss_fn":
+            model = nn.Sequential(nn.Linear(2, 16), nn.ReLU(), nn.Linear(16, 3))
+            opt = torch.optim.Adam(model.parameters(), lr=1e-2)
+            kw = dict(loss_fn=tasks.classification, optimizer=opt, val=blobs(64, seed=1))
+            data = blobs(n)
+        else:
+            model = GAN(latent=4, width=4)
+            opt_g = torch.optim.Adam(model.generator.parameters(), lr=1e-3)
+            opt_d = torch.optim.Adam(model.discriminator.parameters(), lr=1e-3)
+            kw = dict(step_fn=make_step(model, opt_g, opt_d),
+                      optimizer={"generator": opt_g, "discriminator": opt_d})
+            data = (torch.rand(n, 1, 28, 28) * 2 - 1,)
+        return lambda: Context(quiet=True).fit(model, data, epochs=2, batch_size=8, **kw)
+
+    few = count_host_reads(monkeypatch, train(16))  # 2 steps per epoch
+    many = count_host_reads(monkeypatch, train(128))  # 16 steps per epoch
+    assert len(many) == len(few), sorted(set(many) - set(few))
+    assert len(few) <= 2 * 2  # a read of the sums (and of val's) once per epoch, no more

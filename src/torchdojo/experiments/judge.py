@@ -108,7 +108,8 @@ def load_judge(data: ImageData, device: torch.device,
     if path.exists():
         try:
             state = torch.load(path, map_location="cpu", weights_only=True)
-            model = LeNet5()
+            with torch.random.fork_rng(devices=[]):  # a cached judge, like a trained one,
+                model = LeNet5()  # leaves the global RNG alone: same run, cached or not
             model.load_state_dict(state["model"])
             return Judge(model.to(device).eval(), state["mean"], state["std"],
                          state["test_acc"], cached=True)

@@ -11,6 +11,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import torch
+
 from torchdojo import config as configs
 from torchdojo import registry
 from torchdojo.errors import DojoError
@@ -41,13 +43,17 @@ def experiment_module(lesson: registry.Lesson) -> ModuleType:
 
 
 def check_switches(lesson: registry.Lesson, module: ModuleType, *, amp: bool = False,
-                   compile: bool = False, nproc: int = 1) -> None:
+                   compile: bool = False, nproc: int = 1,
+                   device: torch.device | None = None) -> None:
     """Refuse, before anything runs, a switch the lesson's training cannot honour.
 
     An experiment lists what its training honours in `SWITCHES` (it trains through
     `ctx.fit`); one that trains nothing, or trains by hand to teach the loop, lists none.
     """
     honoured = set(getattr(module, "SWITCHES", ()))
+    if amp and device is not None and device.type != "cuda" and "amp" in honoured:
+        raise DojoError(f"--amp (bf16 autocast) needs a CUDA GPU; this run is on {device.type}, "
+                        "where bf16 is slower than float32 on most CPUs; drop --amp")
     asked = {"amp": amp, "compile": compile, "nproc": nproc > 1}
     flags = {"amp": "--amp", "compile": "--compile", "nproc": f"--nproc {nproc}"}
     for name in SWITCH_NAMES:
@@ -58,10 +64,10 @@ def check_switches(lesson: registry.Lesson, module: ModuleType, *, amp: bool = F
                             f"run it without {flags[name].split()[0]}")
 
 
-def check_request(key: str, **switches: Any) -> None:
+def check_request(key: str, *, device: str = "auto", **switches: Any) -> None:
     """`check_switches` by lesson id: `dojo run --nproc N` refuses before starting N processes."""
     lesson = registry.find(key)
-    check_switches(lesson, experiment_module(lesson), **switches)
+    check_switches(lesson, experiment_module(lesson), device=pick_device(device), **switches)
 
 
 def make_config(module: ModuleType, *, quick: bool = False,
@@ -110,11 +116,12 @@ def prepare(key: str, *, quick: bool = False, overrides: dict[str, Any] | None =
             seed: int | None = None, device: str = "auto", out: str | Path | None = None,
             resume: str | Path | None = None, quiet: bool = False, tensorboard: bool = False,
             amp: bool = False, compile: bool = False, rank: int = 0,
-            world_size: int = 1) -> Started:
+            world_size: int = 1, max_steps: int | None = None) -> Started:
     """Check every input (lesson, settings, device, folder) before anything is written."""
     lesson = registry.find(key)
     module = experiment_module(lesson)
-    check_switches(lesson, module, amp=amp, compile=compile, nproc=world_size)
+    check_switches(lesson, module, amp=amp, compile=compile, nproc=world_size,
+                   device=pick_device(device))
     if resume is not None:
         if overrides or seed is not None or quick:
             raise DojoError("--resume continues a run with its saved config; "
@@ -130,7 +137,7 @@ def prepare(key: str, *, quick: bool = False, overrides: dict[str, Any] | None =
         path = Path(out) if out else default_run_dir(lesson.id)
         run = Run(path, tensorboard=tensorboard and rank == 0, check=rank == 0)
     ctx = Context(run=run, device=pick_device(device), quiet=quiet, amp=amp, compile=compile,
-                  rank=rank, world_size=world_size)
+                  rank=rank, world_size=world_size, max_steps=max_steps)
     return Started(lesson, module, config, ctx, quick)
 
 

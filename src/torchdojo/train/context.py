@@ -36,12 +36,14 @@ class Context:
     run: Run | None = None  # None: train without a run folder (tests, benchmarks)
     device: torch.device = field(default_factory=lambda: torch.device("cpu"))
     quiet: bool = False
-    amp: bool = False  # bf16 autocast
+    amp: bool = False  # bf16 autocast (the runner allows it on CUDA only)
     compile: bool = False  # torch.compile the model(s) fit trains
     rank: int = 0
     world_size: int = 1
     # called with each EpochEnd of the fit that logs (the benchmarks stop at a target with it)
     callbacks: tuple[Callable[[Any], None], ...] = ()
+    # smoke runs (the switch tests): each fit stops after this many steps; None trains fully
+    max_steps: int | None = None
     # what each switch did in this run, e.g. {"compile": "inductor, 1 model"}; see `requested`
     applied: dict[str, str] = field(default_factory=dict)
 

@@ -68,12 +68,23 @@ def shutdown() -> None:
         dist.destroy_process_group()
 
 
+class _DDP(nn.parallel.DistributedDataParallel):
+    """DDP that also answers for the model's own attributes (`net.classes`), so a loss_fn
+    written against the model works unchanged when the engine hands it the wrapper."""
+
+    def __getattr__(self, name: str):
+        try:
+            return super().__getattr__(name)
+        except AttributeError:
+            return getattr(self.module, name)
+
+
 def wrap(model: nn.Module, device: torch.device) -> nn.Module:
     """DDP around `model` when running in a process group; the model itself otherwise."""
     if not (dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1):
         return model
     ids = [device.index if device.index is not None else 0] if device.type == "cuda" else None
-    return nn.parallel.DistributedDataParallel(model, device_ids=ids)
+    return _DDP(model, device_ids=ids)
 
 
 def all_reduce_sums(values: list[float]) -> list[float]:

@@ -181,6 +181,19 @@ def _average_gradients_before_steps(optimizers: list[torch.optim.Optimizer]) -> 
     return [opt.register_step_pre_hook(average) for opt in optimizers]
 
 
+def _same_weights_on_every_rank(model: nn.Module) -> bool:
+    """One all-reduce at the end of a DDP fit: did every rank end with rank 0's weights?"""
+    import torch.distributed as dist
+
+    with torch.no_grad():
+        sums = torch.stack([torch.stack([p.double().sum(), p.double().abs().sum()])
+                            for p in model.parameters()]).sum(0)
+        low, high = sums.clone(), sums.clone()
+        dist.all_reduce(low, op=dist.ReduceOp.MIN)
+        dist.all_reduce(high, op=dist.ReduceOp.MAX)
+        return bool(torch.equal(low, high))
+
+
 def _fmt(metrics: dict[str, float], prefix: str = "") -> str:
     parts = []
     for key, value in metrics.items():
@@ -249,6 +262,7 @@ def fit(model: nn.Module, train: Batch, *, ctx: Context, epochs: int, batch_size
 
     show_bar = not quiet and writer and sys.stderr.isatty()
     epoch = start_epoch
+    steps_done = 0
     try:
         for epoch in range(start_epoch, epochs):
             model.train()
@@ -261,6 +275,9 @@ def fit(model: nn.Module, train: Batch, *, ctx: Context, epochs: int, batch_size
                        total=steps, desc=f"epoch {epoch + 1}/{epochs}", leave=False,
                        disable=not show_bar, file=sys.stderr)
             for batch in bar:
+                if ctx.max_steps is not None and steps_done >= ctx.max_steps:
+                    break
+                steps_done += 1
                 if step_fn is not None:
                     with ctx.autocast():
                         metrics = step_fn(net, batch)
@@ -299,9 +316,13 @@ def fit(model: nn.Module, train: Batch, *, ctx: Context, epochs: int, batch_size
             for callback in callbacks:
                 callback(EpochEnd(epoch + 1, epochs, model, train_metrics, val_metrics))
             checkpoint(epoch + 1)
+            if ctx.max_steps is not None and steps_done >= ctx.max_steps:
+                break
     except KeyboardInterrupt:
         raise Interrupted(run, epoch) from None
     finally:
         for hook in hooks:
             hook.remove()
+    if ctx.world_size > 1 and not _same_weights_on_every_rank(model):
+        raise RuntimeError("the ranks ended with different weights: data parallelism broke")
     return history

@@ -1,0 +1,22 @@
+"""Smoke runs of lessons under torchrun, used by test_switches:
+`python -m torch.distributed.run --nproc-per-node=2 switch_worker.py OUT PLAN_JSON`.
+
+PLAN_JSON maps lesson ids to {"compile": bool, "overrides": {...}}; every rank runs each
+lesson's quick config into OUT/ID with two steps per fit."""
+
+import json
+import sys
+from pathlib import Path
+
+from torchdojo.experiments import runner
+from torchdojo.train.distributed import init_process_group, shutdown
+
+if __name__ == "__main__":
+    out, plan = Path(sys.argv[1]), json.loads(sys.argv[2])
+    info = init_process_group()
+    for key, how in plan.items():
+        started = runner.prepare(key, quick=True, quiet=True, out=out / key, max_steps=2,
+                                 compile=how["compile"], overrides=how["overrides"],
+                                 device="cpu", **info)
+        runner.execute(started)
+    shutdown()

@@ -20,7 +20,7 @@ from torchdojo import registry
 from torchdojo.errors import DojoError
 from torchdojo.experiments import runner
 
-LESSONS = registry.all_lessons()
+LESSONS = [lesson for lesson in registry.all_lessons() if lesson.status == "ready"]
 SWITCHES = {lesson.id: set(getattr(importlib.import_module(lesson.module), "SWITCHES", ()))
             for lesson in LESSONS}
 TRAINABLE = [key for key, honoured in SWITCHES.items() if honoured]

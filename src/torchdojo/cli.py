@@ -90,13 +90,15 @@ def _distributed_rank() -> dict[str, int]:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from torchdojo.experiments.verify import verify, write_summary
+    from torchdojo.experiments.verify import publish, verify, write_summary
 
     out_root = Path(args.out)
     rows = verify(args.ids, device=args.device, out_root=out_root, quiet=not args.verbose)
     summary = write_summary(rows, out_root / f"verify-{time.strftime('%Y%m%d-%H%M%S')}")
     print("\n" + summary.read_text())
     print(f"summary: {summary}")
+    if args.publish:
+        print(f"published: {publish(rows)} and the README's results table")
     failed = [r for r in rows if r.verdict == "FAIL" or r.verdict.startswith("error")]
     return 1 if failed else 0
 
@@ -163,6 +165,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--device", default="auto")
     p.add_argument("--out", default="runs/verify", help="folder for the runs and summary")
     p.add_argument("-v", "--verbose", action="store_true", help="show each run's epochs")
+    p.add_argument("--publish", action="store_true",
+                   help="merge the rows into results/verify.json and regenerate the README "
+                        "table (a source checkout)")
     p.set_defaults(func=cmd_verify)
 
     p = sub.add_parser("data", help="datasets: status, fetch NAME, import PATH")

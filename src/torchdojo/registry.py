@@ -16,6 +16,7 @@ from pathlib import Path
 from torchdojo.errors import DojoError
 
 PARTS = {
+    0: "Part 0: Orientation, and what the outlines ask beyond Part I",
     1: "Part I: Foundations",
     2: "Part II: Images",
     3: "Part III: Sequences",
@@ -104,6 +105,38 @@ def _aliases(*numbers: int | str) -> tuple[str, ...]:
 
 
 LESSONS: tuple[Lesson, ...] = (
+    # Part 0: Orientation (CURRICULUM.md lists them first; each is planned until built)
+    # --- lesson: intro ---
+    Lesson("intro", "What deep learning is", 0, "003",
+           "each example meets its stated check", (), "intro",
+           (Check((_t("learned_minus_rules_acc", ">", 0.0),
+                   _t("transfer_minus_scratch_acc", ">", 0.0),
+                   _t("bandit_best_arm_share", ">=", 0.8))),)),
+    # --- lesson: autograd-function ---
+    Lesson("autograd-function", "Autograd and Functions", 0, "002 (blitz)",
+           "gradcheck passes (float64); equals the built-in to 1e-10", (), "autograd_function",
+           (Check((_t("gradcheck_passed", "==", 1), _t("max_abs_diff", "<=", 1e-10))),)),
+    # --- lesson: landscape ---
+    Lesson("landscape", "Gradient descent in two variables", 0, "002",
+           "stated as counts (e.g. momentum needs fewer steps)", (), "landscape",
+           (Check((_t("momentum_minus_gd_steps", "<", 0),
+                   _t("diverged_at_large_lr", "==", 1))),)),
+    # --- lesson: quickstart ---
+    Lesson("quickstart", "The standard PyTorch way", 0, "003 (quickstart)",
+           "Fashion-MNIST >= 88 %; reload identical", (), "quickstart",
+           (Check((_t("test_acc", ">=", 0.88), _t("reload_max_abs_diff", "==", 0.0)),
+                  {"dataset": "fashion-mnist"}, "fashion-mnist"),)),
+    Lesson("transfer", "Transfer learning", 0, "003",
+           "10 labels/class: transfer >= scratch + 10 points", (), "transfer",
+           (Check((_t("transfer_minus_scratch_at_10", ">=", 0.10),),
+                  {"dataset": "fashion-mnist"}, "fashion-mnist"),)),
+    Lesson("cifar10", "Training a classifier (CIFAR-10)", 0, "002 (blitz)",
+           ">= 90 % GPU, >= 80 % CPU in 20 min (n/a where CIFAR-10 is absent)", (), "cifar10",
+           (Check((_t("test_acc", ">=", 0.80),), {}, "cifar10"),)),
+    Lesson("latent-diffusion", "Latent diffusion", 0, "004 (diffusion picture)",
+           ">= 5x cheaper per epoch; recognised within 10 points", (), "latent_diffusion",
+           (Check((_t("pixel_over_latent_epoch_time", ">=", 5.0),
+                   _t("recognised_minus_pixel", ">=", -0.10))),)),
     # Part I: Foundations
     Lesson("tensors", "Tensors", 1, "110, 002, 004", "runs",
            _aliases(110), "tensors", (Check((_t("checks_failed", "==", 0),)),)),

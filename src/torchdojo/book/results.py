@@ -57,15 +57,18 @@ def latest(explicit: Path | None = None, cwd: Path | None = None) -> dict[str, M
             if row.get("verdict") != "planned":
                 grouped.setdefault(row.get("lesson", "?"), []).append(row)
         for lesson, lesson_rows in grouped.items():
+            first = lesson_rows[0]  # each row carries where and when it was measured
             by_lesson[lesson] = Measured(lesson, tuple(lesson_rows),
-                                         str(summary.get("machine", "")),
-                                         str(summary.get("date", "")))
+                                         str(first.get("machine", summary.get("machine", ""))),
+                                         str(first.get("date", summary.get("date", ""))))
     return by_lesson
 
 
 def _date(path: Path) -> str:
     """The summary's own date field ('' when unreadable), for ordering."""
     try:
-        return str(json.loads(path.read_text(encoding="utf-8")).get("date", ""))
-    except (OSError, ValueError, AttributeError):
+        summary = json.loads(path.read_text(encoding="utf-8"))
+        return max([str(r.get("date", "")) for r in summary.get("rows", [])]
+                   + [str(summary.get("date", ""))])
+    except (OSError, ValueError, AttributeError, TypeError):
         return ""

@@ -1,0 +1,7 @@
+"""Part 0 exercises of the `landscape` lesson (none yet)."""
+
+from __future__ import annotations
+
+from torchdojo.exercises.spec import Exercise
+
+EXERCISES: tuple[Exercise, ...] = ()

@@ -1,0 +1,61 @@
+"""`dojo verify`: the roll-up cannot turn nothing into a PASS, rows carry their provenance,
+and the README's results table is exactly what `dojo verify --publish` writes from
+results/verify.json."""
+
+from pathlib import Path
+
+import pytest
+
+from torchdojo.errors import DojoError
+from torchdojo.experiments import verify as v
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+@pytest.mark.parametrize("verdicts, expected", [
+    ([("a", "PASS (1)"), ("b", "PASS (2)")], "PASS"),
+    ([("a", "PASS (1)"), ("b", "FAIL (0.2)")], "FAIL"),
+    ([("a", "n/a: ran on mnist-sample"), ("b", "PASS (1)")], "n/a"),
+    ([("a", "n/a: ran on mnist-sample"), ("b", "FAIL (0)")], "FAIL"),
+    ([], "error: no target applied to this run"),
+])
+def test_roll_up(verdicts, expected):
+    assert v.roll_up(verdicts) == expected
+
+
+def test_a_verified_row_says_where_when_and_from_which_commit(tmp_path):
+    [row] = v.verify(["affine"], device="cpu", out_root=tmp_path, say=lambda _: None)
+    assert row.verdict == "PASS" and row.measured == "max_abs_diff=0"
+    assert row.device == "cpu" and row.torch.startswith("2.") and row.seed == 0
+    assert row.date and row.machine and row.commit  # the tests run in a git checkout
+
+
+def row(lesson, check="default", verdict="PASS", measured="m=1"):
+    return v.Row(lesson, check, "generated", measured, verdict, 1.0, "", date="2026-12-01")
+
+
+def test_publish_replaces_a_remeasured_lesson_and_keeps_course_order(tmp_path):
+    results, readme = tmp_path / "verify.json", tmp_path / "README.md"
+    readme.write_text(f"# x\n\n{v.README_START}\nold\n{v.README_END}\n\ntail\n")
+    v.publish([row("rnn"), row("tensors"), row("lenet5", "dataset=mnist")], results=results,
+              readme=readme)
+    v.publish([row("lenet5", "dataset=fashion-mnist", measured="test_acc=0.93"),
+               row("xor", verdict="planned"), row("losses", verdict="error: no data")],
+              results=results, readme=readme)
+    assert [(r.lesson, r.check) for r in v.load(results)] == [
+        ("tensors", "default"), ("lenet5", "dataset=fashion-mnist"), ("rnn", "default")]
+    text = readme.read_text()
+    assert text.startswith("# x\n\n") and text.endswith("\n\ntail\n") and "old" not in text
+    assert "| lenet5 | dataset=fashion-mnist | generated | test_acc=0.93 | PASS |" in text
+
+
+def test_publish_refuses_a_readme_without_markers(tmp_path):
+    (tmp_path / "README.md").write_text("# no table here\n")
+    with pytest.raises(DojoError, match="no results markers"):
+        v.publish([row("rnn")], results=tmp_path / "verify.json", readme=tmp_path / "README.md")
+    assert not (tmp_path / "verify.json").exists()
+
+
+def test_the_readme_table_is_the_published_results():
+    text = README.read_text(encoding="utf-8")
+    assert v.render_readme(text, v.load()) == text

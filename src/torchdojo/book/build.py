@@ -22,6 +22,7 @@ from torchdojo.book.cache import NotebookCache, cache_key
 from torchdojo.book.execute import LessonFailed, execute
 from torchdojo.book.extra import require_notebooks
 from torchdojo.errors import DojoError
+from torchdojo.files import atomic_write_text
 from torchdojo.registry import Lesson
 
 
@@ -189,6 +190,4 @@ def _parts(notebooks: dict[str, Any], measured: dict[str, results.Measured],
 
 def _write_text(path: Path, text: str) -> None:
     """Write atomically, so an interrupted build never leaves half a page."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
+    atomic_write_text(path, text)

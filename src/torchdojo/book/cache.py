@@ -11,6 +11,7 @@ import importlib.util
 from pathlib import Path
 
 from torchdojo import __version__
+from torchdojo.files import atomic_write_text
 from torchdojo.registry import Lesson
 
 FORMAT = "1"  # bump when the way notebooks are executed changes
@@ -63,7 +64,5 @@ class NotebookCache:
         for old in self.folder.glob(f"{lesson_id}.{'quick' if quick else 'full'}.*.ipynb"):
             if old != path:
                 old.unlink()
-        tmp = path.with_suffix(".tmp")
-        nbformat.write(nb, tmp)
-        tmp.replace(path)
+        atomic_write_text(path, nbformat.writes(nb))
         return path

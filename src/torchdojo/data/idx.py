@@ -16,7 +16,7 @@ import numpy as np
 import torch
 
 from torchdojo.errors import DojoError
-from torchdojo.train.runs import atomic_write_bytes
+from torchdojo.files import atomic_write_bytes
 
 # type code -> big-endian numpy dtype
 TYPE_CODES: dict[int, np.dtype] = {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import html
+import io
 import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -17,6 +18,7 @@ from torchdojo.exercises.grader import check_workspace, load_references, new_see
 from torchdojo.exercises.judge import Verdict
 from torchdojo.exercises.sandbox import Limits
 from torchdojo.exercises.spec import Exercise
+from torchdojo.files import atomic_write_text
 
 
 @dataclass(frozen=True)
@@ -82,16 +84,15 @@ def grade_class(root: Path, exercises: list[Exercise], *, jobs: int | None = Non
 def write_csv(grades: list[LearnerGrade], exercises: list[Exercise], path: Path) -> None:
     """One row per learner and exercise: pass/fail, the reason, and the time taken."""
     numbers = {ex.slug: ex.number for ex in exercises}
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w", newline="", encoding="utf-8") as f:
-        writer = csv.writer(f)
-        writer.writerow(["learner", "number", "exercise", "passed", "status", "reason", "seconds"])
-        for grade in grades:
-            for v in grade.verdicts:
-                seconds = "" if v.seconds is None else f"{v.seconds:.3f}"
-                writer.writerow([grade.learner, numbers[v.slug], v.slug, int(v.passed), v.status,
-                                 v.reason, seconds])
-    tmp.replace(path)  # never a half-written gradebook
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer)
+    writer.writerow(["learner", "number", "exercise", "passed", "status", "reason", "seconds"])
+    for grade in grades:
+        for v in grade.verdicts:
+            seconds = "" if v.seconds is None else f"{v.seconds:.3f}"
+            writer.writerow([grade.learner, numbers[v.slug], v.slug, int(v.passed), v.status,
+                             v.reason, seconds])
+    atomic_write_text(path, buffer.getvalue())  # never a half-written gradebook
 
 
 def _histogram_svg(values: list[float], passed: list[bool], width: int = 180,
@@ -168,6 +169,4 @@ small {{ display: block; color: #666; }}
 <div class=cards>{"".join(per_exercise)}</div>
 </body></html>
 """
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(page, encoding="utf-8")
-    tmp.replace(path)
+    atomic_write_text(path, page)

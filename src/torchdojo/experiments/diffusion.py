@@ -48,13 +48,13 @@ from torchdojo.experiments.judge import (
     to_unit_range,
     training_set,
 )
+from torchdojo.files import atomic_write_bytes
 from torchdojo.models.mlp import count_parameters
 from torchdojo.models.unet import UNet
 from torchdojo.train import plots
 from torchdojo.train.context import SWITCH_NAMES, Context, Result
 from torchdojo.train.ema import EMA
 from torchdojo.train.optim import fast
-from torchdojo.train.runs import atomic_write_bytes
 
 
 @dataclass

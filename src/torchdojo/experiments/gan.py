@@ -28,13 +28,13 @@ from torchdojo.experiments.judge import (
     summary,
     training_set,
 )
+from torchdojo.files import atomic_write_bytes
 from torchdojo.models.gan import GAN, init_weights
 from torchdojo.models.mlp import count_parameters
 from torchdojo.train import plots
 from torchdojo.train.context import SWITCH_NAMES, Context, Result
 from torchdojo.train.loop import EpochEnd
 from torchdojo.train.optim import fast
-from torchdojo.train.runs import atomic_write_bytes
 
 
 @dataclass

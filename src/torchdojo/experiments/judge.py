@@ -21,11 +21,11 @@ from torch import Tensor
 from torchdojo import paths
 from torchdojo.data.datasets import random_subset
 from torchdojo.data.vision import ImageData
+from torchdojo.files import atomic_write_bytes
 from torchdojo.metrics import class_shares, frechet_distance, recognisability
 from torchdojo.models.lenet import LeNet5
 from torchdojo.train import plots, tasks
 from torchdojo.train.context import Context
-from torchdojo.train.runs import atomic_write_bytes
 
 # About 80,000 images seen (20 epochs of the 4,000-digit sample, 2 of full MNIST): a sure
 # judge (a timid one calls even real digits unrecognised), at a bounded cost.

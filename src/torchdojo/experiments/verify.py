@@ -20,7 +20,7 @@ from pathlib import Path
 from torchdojo import registry
 from torchdojo.errors import DojoError
 from torchdojo.experiments import runner
-from torchdojo.train.runs import atomic_write_bytes
+from torchdojo.files import atomic_write_bytes
 
 PUBLISHED = Path(__file__).resolve().parents[1] / "results" / "verify.json"
 README_START = "<!-- verify-table:start (written by `dojo verify --publish`; do not edit) -->"

@@ -275,7 +275,8 @@ def tile(images: torch.Tensor, cols: int = 8, pad: int = 2) -> np.ndarray:
 
 
 def gif_bytes(frames: Sequence[np.ndarray], *, scale: int = 2, ms_per_frame: int = 250) -> bytes:
-    """Grey uint8 mosaics -> an animated GIF (Pillow), each enlarged `scale` times, looping."""
+    """uint8 frames (grey mosaics or rgb) -> an animated GIF (Pillow), each enlarged `scale`
+    times, looping: the one GIF writer (samples over training, rendered episodes)."""
     import io
 
     from PIL import Image

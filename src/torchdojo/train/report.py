@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from torchdojo.train.runs import atomic_write_bytes
+from torchdojo.files import atomic_write_bytes
 
 _STYLE = """
 body{font-family:system-ui,sans-serif;max-width:980px;margin:2em auto;padding:0 1em;color:#222}

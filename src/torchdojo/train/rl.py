@@ -94,11 +94,10 @@ def evaluate_policy(env: Any, policy: torch.nn.Module, episodes: int, *, seed: i
 
 
 def save_gif(frames: list[np.ndarray], path: Path, *, every: int = 2, fps: int = 25) -> Path:
-    """Write every `every`-th rgb frame to an animated GIF (Pillow)."""
-    from PIL import Image
+    """Write every `every`-th rgb frame to an animated GIF, atomically."""
+    from torchdojo.files import atomic_write_bytes
+    from torchdojo.train.plots import gif_bytes
 
-    images = [Image.fromarray(f) for f in frames[::every]]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    images[0].save(path, save_all=True, append_images=images[1:], loop=0,
-                   duration=int(1000 * every / fps))
+    atomic_write_bytes(path, gif_bytes(frames[::every], scale=1,
+                                       ms_per_frame=int(1000 * every / fps)))
     return path

@@ -16,7 +16,7 @@ from torchdojo import __version__, registry
 from torchdojo.errors import DojoError
 
 # Subsystems that add their own subcommands: module path -> function register(subparsers).
-PLUGINS = ("torchdojo.exercises.commands", "torchdojo.book.commands")
+PLUGINS = ("torchdojo.data.commands", "torchdojo.exercises.commands", "torchdojo.book.commands")
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -27,7 +27,7 @@ def cmd_list(args: argparse.Namespace) -> int:
             print(f"\n{registry.PARTS[part]}")
         aliases = f"  (aliases: {', '.join(lesson.aliases)})" if lesson.aliases else ""
         mark = "ready  " if lesson.status == "ready" else "planned"
-        print(f"  {mark}  {lesson.id:15s} {lesson.title}{aliases}")
+        print(f"  {mark}  {lesson.id:17s} {lesson.title}{aliases}")
         if args.verbose:
             print(f"           target: {lesson.target}; source: {lesson.source}")
     ready = sum(lesson.status == "ready" for lesson in registry.all_lessons())
@@ -103,23 +103,6 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-def cmd_data(args: argparse.Namespace) -> int:
-    from torchdojo.data import vision
-
-    if args.action == "status":
-        for row in vision.status_rows():
-            print(vision.format_status(row))
-    elif args.action == "fetch":
-        if not args.target:
-            raise DojoError(f"dojo data fetch needs a dataset name: {', '.join(vision.DATASETS)}")
-        print(f"ready: {vision.fetch(args.target)}")
-    else:
-        if not args.target:
-            raise DojoError("dojo data import needs a path to IDX files or their folder")
-        print(f"imported into {vision.import_path(Path(args.target), name=args.name)}")
-    return 0
-
-
 class _Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line (and exit code 2), like every other user error."""
 
@@ -169,12 +152,6 @@ def build_parser() -> argparse.ArgumentParser:
                    help="merge the rows into results/verify.json and regenerate the README "
                         "table (a source checkout)")
     p.set_defaults(func=cmd_verify)
-
-    p = sub.add_parser("data", help="datasets: status, fetch NAME, import PATH")
-    p.add_argument("action", choices=["status", "fetch", "import"])
-    p.add_argument("target", nargs="?", help="dataset name (fetch) or path (import)")
-    p.add_argument("--name", help="dataset name for import when it cannot be recognised")
-    p.set_defaults(func=cmd_data)
 
     for module in PLUGINS:
         try:

@@ -77,6 +77,9 @@ MISTAKES = {
                            "for t in range(len(rewards)):", "returns is wrong"),
     "reinforce-loss": ("advantage = (returns - values).detach()", "advantage = returns - values",
                        "a gradient reaches 'values', but none should"),
+    "softplus-function": ("return grad_out * torch.sigmoid(x)",
+                          "return grad_out * torch.exp(x) / (1 + torch.exp(x))",
+                          "gradient with respect to 'x' contains nan"),
 }
 EXERCISES = catalog.all_exercises()
 

@@ -119,8 +119,12 @@ LESSONS: tuple[Lesson, ...] = (
     # --- lesson: landscape ---
     Lesson("landscape", "Gradient descent in two variables", 0, "002",
            "stated as counts (e.g. momentum needs fewer steps)", (), "landscape",
-           (Check((_t("momentum_minus_gd_steps", "<", 0),
-                   _t("diverged_at_large_lr", "==", 1))),)),
+           (Check((_t("diverged_at_large_lr", "==", 1), _t("small_minus_good_lr_steps", ">", 0),
+                   _t("global_share", ">", 0.0), _t("global_share", "<", 1.0),
+                   _t("unsettled_starts", "==", 0),
+                   _t("momentum_minus_gd_steps", "<", 0), _t("adam_minus_gd_steps", "<", 0),
+                   _t("half_mse_grad_ratio_error", "<=", 1e-12),
+                   _t("mse_minimum_gap", "<=", 1e-9))),)),
     # --- lesson: quickstart ---
     Lesson("quickstart", "The standard PyTorch way", 0, "003 (quickstart)",
            "Fashion-MNIST >= 88 %; reload identical", (), "quickstart",

@@ -80,6 +80,8 @@ MISTAKES = {
     "softplus-function": ("return grad_out * torch.sigmoid(x)",
                           "return grad_out * torch.exp(x) / (1 + torch.exp(x))",
                           "gradient with respect to 'x' contains nan"),
+    "momentum-step": ("return p - lr * velocity, velocity", "return p - lr * grad, velocity",
+                      "p_new is wrong"),
 }
 EXERCISES = catalog.all_exercises()
 

@@ -32,7 +32,7 @@ def test_the_lessons_that_train_are_the_ones_expected():
     assert set(TRAINABLE) == {
         "classify", "descent", "xor", "spiral", "workflow", "mnist-linear", "mnist-mlp",
         "mnist-deep", "lenet5", "vae", "mnist-addition", "gan", "diffusion", "rnn", "lstm",
-        "seq2seq", "transformer", "reinforce"}
+        "seq2seq", "transformer", "reinforce", "intro"}
 
 
 # smaller samples where a lesson's quick run spends its time after training (sampling, judging)

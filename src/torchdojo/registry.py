@@ -110,6 +110,7 @@ LESSONS: tuple[Lesson, ...] = (
     Lesson("intro", "What deep learning is", 0, "003",
            "each example meets its stated check", (), "intro",
            (Check((_t("learned_minus_rules_acc", ">", 0.0),
+                   _t("probe_minus_raw_acc", ">", 0.0),
                    _t("transfer_minus_scratch_acc", ">", 0.0),
                    _t("bandit_best_arm_share", ">=", 0.8))),)),
     # --- lesson: autograd-function ---

@@ -82,6 +82,8 @@ MISTAKES = {
                           "gradient with respect to 'x' contains nan"),
     "momentum-step": ("return p - lr * velocity, velocity", "return p - lr * grad, velocity",
                       "p_new is wrong"),
+    "epsilon-greedy": ("(reward - values[arm]) / counts[arm]", "0.1 * (reward - values[arm])",
+                       "values is wrong"),
 }
 EXERCISES = catalog.all_exercises()
 

@@ -27,9 +27,8 @@ from typing import Any
 import torch
 from torch.utils.data import DataLoader
 
-from torchdojo import registry
+from torchdojo import registry, runner
 from torchdojo.data.datasets import ImageDataset
-from torchdojo.experiments import runner
 from torchdojo.experiments.image_classifier import load_tensors
 from torchdojo.train import tasks
 from torchdojo.train.context import Context

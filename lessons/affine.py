@@ -45,7 +45,7 @@ print("identical:", torch.equal(ours(x), ref(x)))
 # whole cloud. Straight lines stay straight; that is all a single layer can do.
 
 # %% slideshow={"slide_type": "subslide"}
-from torchdojo.experiments.runner import quick_mode, run_experiment
+from torchdojo.runner import quick_mode, run_experiment
 
 result = run_experiment("affine", quick=quick_mode())
 print("max |ours - nn.Linear| =", result.metrics["max_abs_diff"])

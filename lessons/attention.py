@@ -95,7 +95,7 @@ print("max |ours - nn.MultiheadAttention| =", (a - b).abs().max().item())
 # cross-attention with padded keys. The largest difference is the lesson's metric.
 
 # %%
-from torchdojo.experiments.runner import quick_mode, run_experiment
+from torchdojo.runner import quick_mode, run_experiment
 
 result = run_experiment("attention", quick=quick_mode())
 for name, value in result.objects["diffs"].items():

@@ -60,7 +60,7 @@ show.source(af.diff_from_builtin)
 show.source(af.measure)
 
 # %% slideshow={"slide_type": "subslide"}
-from torchdojo.experiments.runner import quick_mode, run_experiment
+from torchdojo.runner import quick_mode, run_experiment
 
 result = run_experiment("autograd-function", quick=quick_mode())
 

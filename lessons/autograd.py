@@ -40,7 +40,7 @@ from torchdojo.experiments import autograd
 show.source(autograd.facts)
 
 # %% slideshow={"slide_type": "subslide"}
-from torchdojo.experiments.runner import quick_mode, run_experiment
+from torchdojo.runner import quick_mode, run_experiment
 
 result = run_experiment("autograd", quick=quick_mode())
 for name, diff in result.objects["diffs"].items():

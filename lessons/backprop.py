@@ -48,7 +48,7 @@ show.source(manual.two_layer_point)
 show.source(gradcheck.numerical_gradients)
 
 # %%
-from torchdojo.experiments.runner import quick_mode, run_experiment
+from torchdojo.runner import quick_mode, run_experiment
 
 result = run_experiment("backprop", quick=quick_mode())
 for name, check in result.objects["checks"].items():

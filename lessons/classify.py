@@ -46,7 +46,7 @@ show.source(toy.problem2)
 # classifier answers at every point of the plane.
 
 # %%
-from torchdojo.experiments.runner import quick_mode, run_experiment
+from torchdojo.runner import quick_mode, run_experiment
 
 result = run_experiment("classify", quick=quick_mode())
 print({k: round(v, 4) for k, v in result.metrics.items()})
@@ -54,7 +54,7 @@ print({k: round(v, 4) for k, v in result.metrics.items()})
 # %%
 from matplotlib.figure import Figure
 
-from torchdojo.train import boundaries
+from torchdojo.figures import boundaries
 
 fig = Figure(figsize=(14, 3.6))
 for ax, (title, (model, x, y)) in zip(fig.subplots(1, 4), result.objects["panels"].items()):

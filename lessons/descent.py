@@ -47,7 +47,7 @@ show.figure(descent.sweep_figure(paths))
 # (`torchdojo.train.loop.fit`) with the whole data set as one batch: one epoch, one step.
 
 # %%
-from torchdojo.experiments.runner import quick_mode, run_experiment
+from torchdojo.runner import quick_mode, run_experiment
 
 result = run_experiment("descent", quick=quick_mode())
 m = result.metrics
@@ -57,7 +57,7 @@ print(f"x -> {m['final_abs_x']:.1e}, C - 3 -> {m['final_abs_c_minus_3']:.1e}; "
 # %%
 from matplotlib.figure import Figure
 
-from torchdojo.train import boundaries
+from torchdojo.figures import boundaries
 
 fig = Figure(figsize=(9, 3.6))
 for ax, (title, (model, x, y, _)) in zip(fig.subplots(1, 2), result.objects["panels"].items()):

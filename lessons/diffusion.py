@@ -32,7 +32,8 @@
 # is still pure noise.
 
 # %%
-from torchdojo import diffusion, show
+from torchdojo import show
+from torchdojo.methods import diffusion
 
 show.source(diffusion.Schedule)
 show.source(diffusion.q_sample)
@@ -137,7 +138,7 @@ show.source(diffusion.guided)
 # as many (noisier) updates gave clearly better samples than batches of 128.
 
 # %%
-from torchdojo.experiments.runner import quick_mode, run_experiment
+from torchdojo.runner import quick_mode, run_experiment
 
 show.source(experiment.make_loss)
 result = run_experiment("diffusion", quick=quick_mode())
@@ -145,7 +146,7 @@ print(result.dataset_label)
 print({k: round(v, 4) for k, v in result.metrics.items()})
 
 # %%
-from torchdojo.train import plots
+from torchdojo.figures import plots
 
 show.figure(plots.curves(result.history, ["loss"]))
 
@@ -174,7 +175,7 @@ show.figure(plots.image_rows((rows + 1) / 2, col_labels=[f"t = {t}" for t in ste
 # results table, to compare.
 
 # %%
-from torchdojo.experiments.judge import judged_figures, summary
+from torchdojo.methods.judge import judged_figures, summary
 
 print(summary(result.metrics))
 

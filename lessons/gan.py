@@ -29,7 +29,7 @@
 
 # %%
 from torchdojo import show
-from torchdojo.experiments import gan
+from torchdojo.methods import gan
 
 show.source(gan.discriminator_loss)
 show.source(gan.generator_loss)
@@ -68,7 +68,7 @@ show.source(Discriminator)
 show.source(gan.make_step)
 
 # %%
-from torchdojo.experiments.runner import quick_mode, run_experiment
+from torchdojo.runner import quick_mode, run_experiment
 
 result = run_experiment("gan", quick=quick_mode())
 print(result.dataset_label)
@@ -83,7 +83,7 @@ print("run folder (a grid per epoch in samples/, evolution.gif):", result.run_di
 # D's loss collapsing to 0 while G's climbs means D has won and G gets no signal.
 
 # %%
-from torchdojo.train import plots
+from torchdojo.figures import plots
 
 show.figure(plots.curves(result.history, ["d_loss", "g_loss", "d_real", "d_fake"]))
 
@@ -118,8 +118,8 @@ show.figure(plots.image_rows((strip + 1) / 2, col_labels=[f"epoch {e}" for e in 
 #   The judged samples ask for 0, 1, ..., 9 in turn, like a balanced set of real digits.
 
 # %%
-from torchdojo import metrics
-from torchdojo.experiments.judge import judged_figures, summary
+from torchdojo.methods import fid as metrics
+from torchdojo.methods.judge import judged_figures, summary
 
 show.source(metrics.frechet_distance_gaussians)
 show.source(metrics.recognisability)

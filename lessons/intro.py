@@ -46,7 +46,7 @@ show.source(intro.hand_rule)
 # example of this lesson:
 
 # %% slideshow={"slide_type": "subslide"}
-from torchdojo.experiments.runner import quick_mode, run_experiment
+from torchdojo.runner import quick_mode, run_experiment
 
 result = run_experiment("intro", quick=quick_mode())
 m = result.metrics

@@ -44,7 +44,7 @@ show.source(landscape.descend)
 # shallow direction sets the pace: a tiny lr crawls along the valley floor.
 
 # %% slideshow={"slide_type": "subslide"}
-from torchdojo.experiments.runner import make_config, quick_mode, run_experiment
+from torchdojo.runner import make_config, quick_mode, run_experiment
 
 result = run_experiment("landscape", quick=quick_mode())
 m = result.metrics

@@ -101,7 +101,7 @@ print(f"LeNet-5 has {sum(p.numel() for p in model.parameters()):,} parameters; "
 # Channels-last memory layout (NHWC) makes convolutions and pooling faster on a CPU.
 
 # %%
-from torchdojo.experiments.runner import quick_mode, run_experiment
+from torchdojo.runner import quick_mode, run_experiment
 
 result = run_experiment("lenet5", quick=quick_mode())
 print(result.dataset_label)
@@ -109,7 +109,7 @@ print({k: round(v, 4) for k, v in result.metrics.items()})
 print("report:", result.run_dir / "report.html")
 
 # %%
-from torchdojo.train import plots
+from torchdojo.figures import plots
 
 show.figure(plots.curves(result.history, ["loss", "acc"]))
 

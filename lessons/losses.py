@@ -49,7 +49,7 @@ print("naive:", losses.naive_cross_entropy_point(z, 1).item(),
       " torch:", F.cross_entropy(z[None], torch.tensor([1])).item())
 
 # %%
-from torchdojo.experiments.runner import quick_mode, run_experiment
+from torchdojo.runner import quick_mode, run_experiment
 
 result = run_experiment("losses", quick=quick_mode())
 for name, diff in result.objects["diffs"].items():

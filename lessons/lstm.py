@@ -80,7 +80,7 @@ print(repr(tokenizer.decode(x[3])), "->", repr(tokenizer.decode(y[3])))
 # sharpens the distribution (safe, repetitive); a high one flattens it (adventurous).
 
 # %%
-from torchdojo.sampling import generate
+from torchdojo.methods.sampling import generate
 
 show.source(generate)
 
@@ -91,7 +91,7 @@ show.source(generate)
 # seed, windows, steps and schedule, prints samples, and trains the forecaster.
 
 # %%
-from torchdojo.experiments.runner import quick_mode, run_experiment
+from torchdojo.runner import quick_mode, run_experiment
 
 result = run_experiment("lstm", quick=quick_mode())
 print(result.dataset_label)

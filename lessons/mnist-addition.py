@@ -42,7 +42,7 @@ show.source(AdditionPairs)
 from torch.utils.data import DataLoader
 
 from torchdojo.experiments.image_classifier import load_tensors
-from torchdojo.experiments.runner import quick_mode
+from torchdojo.runner import quick_mode
 
 tensors = load_tensors("mnist", "cpu")
 train_pairs, test_pairs = split_pairs(*tensors.train, *tensors.test, seed=0)
@@ -63,7 +63,7 @@ image_a, image_b, a, b, total = next(iter(loader))
 print("image_a", tuple(image_a.shape), " image_b", tuple(image_b.shape))
 print("a", a.tolist(), "\nb", b.tolist(), "\nsum", total.tolist())
 
-from torchdojo.train import plots
+from torchdojo.figures import plots
 
 side_by_side = torch.cat([image_a, image_b], -1) * tensors.std + tensors.mean  # (8, 1, 28, 56)
 show.figure(plots.image_grid(side_by_side, [f"{x} + {y} = {s}" for x, y, s in
@@ -124,7 +124,7 @@ show.source(mnist_addition.make_loss)
 # ## Training
 
 # %%
-from torchdojo.experiments.runner import run_experiment
+from torchdojo.runner import run_experiment
 
 result = run_experiment("mnist-addition", quick=quick_mode())
 print(result.dataset_label)

@@ -71,7 +71,7 @@ print("round trip exact:", torch.equal(parse_idx(raw, "in memory"), two_images))
 # published one as it reads it), and checks what training relies on.
 
 # %%
-from torchdojo.experiments.runner import quick_mode, run_experiment
+from torchdojo.runner import quick_mode, run_experiment
 
 result = run_experiment("mnist-data", quick=quick_mode())
 print(result.dataset_label)
@@ -103,7 +103,7 @@ print(f"mean {x.mean():.3f}, std {x.std():.3f} (about 0 and 1 after standardisin
 # Always look at the data before training on it.
 
 # %%
-from torchdojo.train import plots
+from torchdojo.figures import plots
 
 data = result.objects["data"]
 show.figure(plots.image_grid(data.train_x[:32], [data.classes[i] for i in

@@ -71,7 +71,7 @@ show.source(GradNormRecorder)
 # schedule, exactly as `dojo run mnist-deep` does.
 
 # %%
-from torchdojo.experiments.runner import quick_mode, run_experiment
+from torchdojo.runner import quick_mode, run_experiment
 
 result = run_experiment("mnist-deep", quick=quick_mode())
 print(result.dataset_label)
@@ -93,7 +93,7 @@ print("report:", result.run_dir / "report.html")
 # %%
 from matplotlib.figure import Figure  # noqa: E402
 
-from torchdojo.train import plots
+from torchdojo.figures import plots
 
 rows = result.objects["comparison"]
 for row in rows:

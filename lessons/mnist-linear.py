@@ -38,7 +38,7 @@ show.source(mnist_linear.run)
 # taken by index from tensors in memory).
 
 # %%
-from torchdojo.experiments.runner import quick_mode, run_experiment
+from torchdojo.runner import quick_mode, run_experiment
 
 result = run_experiment("mnist-linear", quick=quick_mode())
 print(result.dataset_label)
@@ -54,7 +54,7 @@ print(f"test accuracy: {100 * result.metrics['test_acc']:.2f}%")
 # many ways to write a 7, which is why one layer stops near 92 %.
 
 # %%
-from torchdojo.train import plots
+from torchdojo.figures import plots
 
 model = result.objects["model"]
 weights = model.linears()[0].weight.detach().reshape(10, 28, 28)

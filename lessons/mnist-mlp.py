@@ -44,7 +44,7 @@ show.source(MLP)
 # calls; it writes a run folder with metrics, a checkpoint, plots and a report.
 
 # %%
-from torchdojo.experiments.runner import quick_mode, run_experiment
+from torchdojo.runner import quick_mode, run_experiment
 
 result = run_experiment("mnist-mlp", quick=quick_mode())
 print(result.dataset_label)
@@ -58,7 +58,7 @@ print("report:", result.run_dir / "report.html")
 # images. A widening gap between the two would be overfitting.
 
 # %%
-from torchdojo.train import plots
+from torchdojo.figures import plots
 
 fig = plots.curves(result.history, ["loss", "acc"])
 show.figure(fig)

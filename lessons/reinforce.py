@@ -33,8 +33,8 @@
 
 # %%
 from torchdojo import show
+from torchdojo.methods import rl
 from torchdojo.models.policy import PolicyNet, ValueNet
-from torchdojo.train import rl
 
 show.source(PolicyNet)
 show.source(ValueNet)
@@ -61,7 +61,7 @@ show.source(experiment.reinforce_step)
 # is kept; the final score comes from 100 further episodes on seeds never used before.
 
 # %%
-from torchdojo.experiments.runner import quick_mode, run_experiment
+from torchdojo.runner import quick_mode, run_experiment
 
 result = run_experiment("reinforce", quick=quick_mode())
 print({k: round(v, 2) for k, v in result.metrics.items()})

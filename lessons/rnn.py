@@ -68,14 +68,14 @@ show.source(SequenceClassifier)
 # must agree with it (`hand_cell_max_abs_diff`).
 
 # %%
-from torchdojo.experiments.runner import quick_mode, run_experiment
+from torchdojo.runner import quick_mode, run_experiment
 
 result = run_experiment("rnn", quick=quick_mode())
 print(result.dataset_label)
 print({k: round(v, 6) for k, v in result.metrics.items()})
 
 # %%
-from torchdojo.train import plots
+from torchdojo.figures import plots
 
 show.figure(plots.curves(result.history, ["loss", "acc"]))
 

@@ -71,7 +71,7 @@ show.source(experiment.translation_loss)
 show.source(experiment.exact_match)
 
 # %%
-from torchdojo.experiments.runner import quick_mode, run_experiment
+from torchdojo.runner import quick_mode, run_experiment
 
 result = run_experiment("seq2seq", quick=quick_mode())
 print(result.dataset_label)
@@ -87,7 +87,7 @@ print({k: round(v, 4) for k, v in result.metrics.items()})
 # the sharp version.)
 
 # %%
-from torchdojo.train import plots
+from torchdojo.figures import plots
 
 show.figure(plots.curves(result.history, ["loss", "char_acc"]))
 model, data = result.objects["model"], result.objects["data"]

@@ -72,7 +72,7 @@ print("sequences still running at each step:", packed.batch_sizes.tolist())
 
 # %%
 from torchdojo.data.sequences import check
-from torchdojo.experiments.runner import quick_mode, run_experiment
+from torchdojo.runner import quick_mode, run_experiment
 
 show.source(check)
 result = run_experiment("sequences", quick=quick_mode())

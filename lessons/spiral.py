@@ -27,14 +27,14 @@ from torchdojo.data import toy
 show.source(toy.spiral)
 
 # %%
-from torchdojo.experiments.runner import quick_mode, run_experiment
+from torchdojo.runner import quick_mode, run_experiment
 
 result = run_experiment("spiral", quick=quick_mode())
 print(f"softmax classifier {100 * result.metrics['linear_acc']:.1f}%, "
       f"2-layer net {100 * result.metrics['mlp_acc']:.1f}% (train accuracy)")
 
 # %%
-from torchdojo.train import boundaries, plots
+from torchdojo.figures import boundaries, plots
 
 x, y = toy.spiral()
 show.figure(boundaries.boundaries({"softmax (linear)": result.objects["linear"],

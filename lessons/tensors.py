@@ -50,7 +50,7 @@ print("moved to", x.to(device).device)
 # %% slideshow={"slide_type": "subslide"}
 from torchdojo import show
 from torchdojo.experiments import tensors
-from torchdojo.experiments.runner import quick_mode, run_experiment
+from torchdojo.runner import quick_mode, run_experiment
 
 show.source(tensors.checks)
 result = run_experiment("tensors", quick=quick_mode())

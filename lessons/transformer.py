@@ -69,7 +69,7 @@ show.source(Seq2SeqTransformer.forward)
 show.source(CharTransformer.forward)
 
 # %%
-from torchdojo.experiments.runner import quick_mode, run_experiment
+from torchdojo.runner import quick_mode, run_experiment
 
 result = run_experiment("transformer", quick=quick_mode())
 print(result.dataset_label)

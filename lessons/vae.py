@@ -122,7 +122,7 @@ show.source(vae_experiment.make_loss)
 # `run_experiment` is exactly what `dojo run vae` calls.
 
 # %%
-from torchdojo.experiments.runner import quick_mode, run_experiment
+from torchdojo.runner import quick_mode, run_experiment
 
 result = run_experiment("vae", quick=quick_mode())
 print(result.dataset_label)

@@ -28,7 +28,7 @@ show.source(workflow.train_model)  # 2-4. model, loss and optimizer, the loop
 show.source(workflow.save_and_reload)  # 7. save the state dict, load it with weights_only=True
 
 # %%
-from torchdojo.experiments.runner import quick_mode, run_experiment
+from torchdojo.runner import quick_mode, run_experiment
 
 result = run_experiment("workflow", quick=quick_mode())
 m = result.metrics

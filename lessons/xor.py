@@ -36,14 +36,14 @@ show.source(MLP.__init__)
 # tie between the two scores counts as wrong: it is not a decision.
 
 # %% slideshow={"slide_type": "subslide"}
-from torchdojo.experiments.runner import quick_mode, run_experiment
+from torchdojo.runner import quick_mode, run_experiment
 
 result = run_experiment("xor", quick=quick_mode())
 for name, acc, sample_acc, why in result.objects["table"]:
     print(f"{name:22s} truth table {100 * acc:3.0f}%  noisy {100 * sample_acc:5.1f}%  {why}")
 
 # %% slideshow={"slide_type": "subslide"}
-from torchdojo.train import boundaries
+from torchdojo.figures import boundaries
 
 test_x, test_y = toy.xor(50, noise=0.1, seed=7)
 show.figure(boundaries.boundaries(result.objects["models"], test_x, test_y, cols=5))

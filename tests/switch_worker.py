@@ -8,8 +8,8 @@ import json
 import sys
 from pathlib import Path
 
-from torchdojo.experiments import runner
-from torchdojo.train.distributed import init_process_group, shutdown
+from torchdojo import runner
+from torchdojo.runner.processes import init_process_group, shutdown
 
 if __name__ == "__main__":
     out, plan = Path(sys.argv[1]), json.loads(sys.argv[2])

@@ -28,8 +28,7 @@ def test_reference_trains_the_same_model_the_standard_way(fake_data):
 
 
 def test_sprint_configs_are_valid_configs_of_their_lessons():
-    from torchdojo import registry
-    from torchdojo.experiments import runner
+    from torchdojo import registry, runner
 
     for lesson, overrides in bench.SPRINT.items():
         module = runner.experiment_module(registry.find(lesson))

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from torchdojo.metrics import (
+from torchdojo.methods.fid import (
     class_shares,
     feature_statistics,
     frechet_distance,

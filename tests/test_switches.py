@@ -16,9 +16,8 @@ from pathlib import Path
 import pytest
 from clitools import dojo, one_line_error
 
-from torchdojo import registry
+from torchdojo import registry, runner
 from torchdojo.errors import DojoError
-from torchdojo.experiments import runner
 
 LESSONS = [lesson for lesson in registry.all_lessons() if lesson.status == "ready"]
 SWITCHES = {lesson.id: set(getattr(importlib.import_module(lesson.module), "SWITCHES", ()))

@@ -37,39 +37,24 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from torchdojo import runner
     from torchdojo.config import parse_sets
-    from torchdojo.experiments import runner
-    from torchdojo.train.loop import Interrupted
 
-    if args.nproc > 1:
-        from torchdojo.train.distributed import launch
-
-        runner.check_request(args.id, amp=args.amp, compile=args.compile, nproc=args.nproc,
-                             device=args.device)
-        return launch(sys.argv[1:], args.nproc)
-    started = runner.prepare(args.id, quick=args.quick, overrides=parse_sets(args.set),
-                             seed=args.seed, device=args.device, out=args.out,
-                             resume=args.resume, quiet=args.quiet, tensorboard=args.tensorboard,
-                             amp=args.amp, compile=args.compile,
-                             **_distributed_rank())
-    try:
-        result = runner.execute(started)
-    except Interrupted as stop:
-        print(f"\ninterrupted after {stop.epoch} finished epoch(s); checkpoint saved. "
-              f"Continue with: dojo run {started.lesson.id} --resume {started.ctx.run.path}",
-              file=sys.stderr)
-        return 130
-    if started.ctx.is_main:
+    outcome = runner.run_command(
+        args.id, nproc=args.nproc, argv=sys.argv[1:], quick=args.quick,
+        overrides=parse_sets(args.set), seed=args.seed, device=args.device, out=args.out,
+        resume=args.resume, quiet=args.quiet, tensorboard=args.tensorboard, amp=args.amp,
+        compile=args.compile)
+    if outcome.message:
+        print(outcome.message, file=sys.stderr)
+    started, result = outcome.started, outcome.result
+    if result is not None and started.ctx.is_main:
         shown = "  ".join(f"{k} {_number(v)}" for k, v in result.metrics.items())
         print(f"{started.lesson.id}: {shown}")
         for target, verdict in runner.verdicts(started.lesson, started.config, result):
             print(f"  target {target}: {verdict}")
         print(f"report: {result.run_dir / 'report.html'}")
-    if started.ctx.world_size > 1:  # only after success: a failed rank never reaches the barrier
-        from torchdojo.train.distributed import shutdown
-
-        shutdown()
-    return 0
+    return outcome.code
 
 
 def _number(value: float) -> str:
@@ -78,19 +63,8 @@ def _number(value: float) -> str:
     return f"{value:.0f}" if value.is_integer() and abs(value) < 1e15 else f"{value:.4g}"
 
 
-def _distributed_rank() -> dict[str, int]:
-    """Rank and world size when launched by torchrun (its environment variables)."""
-    import os
-
-    if "WORLD_SIZE" in os.environ and int(os.environ["WORLD_SIZE"]) > 1:
-        from torchdojo.train.distributed import init_process_group
-
-        return init_process_group()
-    return {}
-
-
 def cmd_verify(args: argparse.Namespace) -> int:
-    from torchdojo.experiments.verify import publish, verify, write_summary
+    from torchdojo.runner.verify import publish, verify, write_summary
 
     out_root = Path(args.out)
     rows = verify(args.ids, device=args.device, out_root=out_root, quiet=not args.verbose)

@@ -9,7 +9,7 @@ from torchdojo.data.idx import write_idx
 from torchdojo.data.synthetic import write_synthetic
 from torchdojo.data.vision import load_images
 from torchdojo.errors import DojoError
-from torchdojo.experiments.runner import run_experiment
+from torchdojo.runner import run_experiment
 
 
 def test_quick_run_verifies_the_fake_data_and_plots_it(fake_data, tmp_path):

@@ -10,7 +10,7 @@ import torch.nn.functional as F
 from torchdojo import registry
 from torchdojo.errors import DojoError
 from torchdojo.experiments import autograd_function as af
-from torchdojo.experiments.runner import run_experiment
+from torchdojo.runner import run_experiment
 
 F64 = torch.float64
 EXTREMES = torch.tensor([-1000.0, -745.0, -40.0, -1.0, 0.0, 1.0, 20.5, 40.0, 745.0, 1000.0],

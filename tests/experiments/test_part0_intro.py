@@ -14,7 +14,7 @@ from clitools import dojo, one_line_error
 from torchdojo import registry
 from torchdojo.errors import DojoError
 from torchdojo.experiments import intro
-from torchdojo.experiments.runner import make_config, run_experiment
+from torchdojo.runner import make_config, run_experiment
 from torchdojo.train.context import Context
 from torchdojo.train.tasks import predict
 

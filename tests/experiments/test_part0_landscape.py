@@ -12,7 +12,7 @@ from torchdojo.errors import DojoError
 from torchdojo.exercises import catalog
 from torchdojo.exercises.grader import reference
 from torchdojo.experiments import landscape
-from torchdojo.experiments.runner import run_experiment
+from torchdojo.runner import run_experiment
 
 F64 = torch.float64
 QUICK = landscape.Config(**landscape.QUICK)

@@ -3,8 +3,8 @@
 import torch
 from matplotlib.figure import Figure
 
+from torchdojo.figures import boundaries
 from torchdojo.models.affine import Affine
-from torchdojo.train import boundaries
 
 
 def vertical_split() -> Affine:

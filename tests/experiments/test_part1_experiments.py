@@ -8,7 +8,7 @@ import torch
 from clitools import dojo, one_line_error
 
 from torchdojo import registry
-from torchdojo.experiments.runner import run_experiment
+from torchdojo.runner import run_experiment
 
 PART1 = ["tensors", "autograd", "affine", "classify", "losses", "descent", "xor", "backprop",
          "spiral", "workflow"]

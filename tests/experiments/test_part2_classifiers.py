@@ -10,8 +10,8 @@ from clitools import dojo, one_line_error
 
 from torchdojo.experiments.image_classifier import random_shift
 from torchdojo.experiments.mnist_deep import GradNormRecorder
-from torchdojo.experiments.runner import run_experiment
 from torchdojo.models.mlp import MLP, init_weights
+from torchdojo.runner import run_experiment
 
 
 @pytest.fixture(scope="module")

@@ -12,9 +12,9 @@ import torch
 from PIL import Image
 
 from torchdojo.data.vision import load_images
-from torchdojo.experiments import judge as judge_module
-from torchdojo.experiments.judge import score
-from torchdojo.experiments.runner import run_experiment
+from torchdojo.methods import judge as judge_module
+from torchdojo.methods.judge import score
+from torchdojo.runner import run_experiment
 
 
 @pytest.fixture(scope="module")

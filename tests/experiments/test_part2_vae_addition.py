@@ -13,8 +13,8 @@ from torch import nn
 
 from torchdojo.data.pairs import pair_index, split_pairs
 from torchdojo.experiments import mnist_addition, vae
-from torchdojo.experiments.runner import run_experiment
 from torchdojo.models.vae import VAE, bernoulli_log_likelihood
+from torchdojo.runner import run_experiment
 from torchdojo.train.context import Context
 from torchdojo.train.loop import evaluate
 

@@ -8,7 +8,7 @@ import pytest
 from clitools import dojo, one_line_error
 
 from torchdojo import registry
-from torchdojo.experiments.runner import run_experiment
+from torchdojo.runner import run_experiment
 
 FAST = ["sequences", "rnn", "attention"]  # quick runs that must meet the full target
 

@@ -6,7 +6,7 @@ import json
 import pytest
 import torch
 
-from torchdojo.experiments.runner import run_experiment
+from torchdojo.runner import run_experiment
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from torchdojo.experiments.runner import run_experiment
+from torchdojo.runner import run_experiment
 
 pytest.importorskip("gymnasium")  # the rl extra; test_missing_gymnasium covers its absence
 

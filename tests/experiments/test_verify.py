@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from torchdojo.errors import DojoError
-from torchdojo.experiments import verify as v
+from torchdojo.runner import verify as v
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from torchdojo.diffusion import (
+from torchdojo.methods.diffusion import (
     Schedule,
     ddpm_loss,
     guided,

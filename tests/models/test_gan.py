@@ -8,7 +8,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from torchdojo.experiments.gan import discriminator_loss, generator_loss, make_step
+from torchdojo.methods.gan import discriminator_loss, generator_loss, make_step
 from torchdojo.models.gan import GAN, Discriminator, Generator, init_weights
 
 SOLUTIONS = Path(__file__).parents[2] / "src" / "torchdojo" / "exercises" / "solutions"

@@ -7,8 +7,8 @@ import torch
 import torch.nn.functional as F
 
 from torchdojo.errors import DojoError
+from torchdojo.methods import rl
 from torchdojo.models.policy import ActorCritic, PolicyNet, ValueNet
-from torchdojo.train import rl
 
 
 def test_policy_distribution_and_actions():

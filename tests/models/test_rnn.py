@@ -6,6 +6,7 @@ import torch
 from torch import nn
 
 from torchdojo.data.text import CharTokenizer
+from torchdojo.methods.sampling import generate
 from torchdojo.models.rnn import (
     CharLM,
     RNNCellByHand,
@@ -15,7 +16,6 @@ from torchdojo.models.rnn import (
     lstm_unroll,
     rnn_cell_step,
 )
-from torchdojo.sampling import generate
 
 
 def test_rnn_cell_by_hand_matches_nn_rnn_over_a_sequence():

@@ -26,7 +26,7 @@ def train(rank: int = 0, world_size: int = 1) -> nn.Module:
 
 
 if __name__ == "__main__":
-    from torchdojo.train.distributed import init_process_group, shutdown
+    from torchdojo.runner.processes import init_process_group, shutdown
 
     info = init_process_group()
     model = train(info["rank"], info["world_size"])

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import torch
 
-from torchdojo.train.distributed import _drop_option
+from torchdojo.runner.processes import _drop_option
 
 WORKER = Path(__file__).with_name("ddp_worker.py")
 

@@ -103,7 +103,7 @@ def count_host_reads(monkeypatch, train_fn) -> list[tuple[str, str, int]]:
 
 @pytest.mark.parametrize("kind", ["loss_fn", "step_fn"])
 def test_host_reads_do_not_grow_with_the_number_of_steps(monkeypatch, kind):
-    from torchdojo.experiments.gan import make_step
+    from torchdojo.methods.gan import make_step
     from torchdojo.models.gan import GAN
 
     def train(n):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from torchdojo.book.kernel import kernel_manager
 from torchdojo.errors import DojoError
-from torchdojo.experiments.runner import QUICK_ENV
+from torchdojo.runner import QUICK_ENV
 
 
 class LessonFailed(DojoError):

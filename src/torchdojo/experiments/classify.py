@@ -10,8 +10,8 @@ from matplotlib.figure import Figure
 
 from torchdojo.data import toy
 from torchdojo.experiments.toy_classifier import positive, strict_accuracy, train
+from torchdojo.figures import boundaries
 from torchdojo.models.affine import Affine
-from torchdojo.train import boundaries
 from torchdojo.train.context import SWITCH_NAMES, Context, Result
 
 

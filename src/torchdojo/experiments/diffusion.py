@@ -36,9 +36,11 @@ from matplotlib.figure import Figure
 from torch import Tensor, nn
 
 from torchdojo.data.vision import load_images
-from torchdojo.diffusion import Schedule, ddpm_loss, guided, q_sample, sample
 from torchdojo.errors import DojoError
-from torchdojo.experiments.judge import (
+from torchdojo.figures import plots
+from torchdojo.files import atomic_write_bytes
+from torchdojo.methods.diffusion import Schedule, ddpm_loss, guided, q_sample, sample
+from torchdojo.methods.judge import (
     agreement,
     asked_classes,
     judged_figures,
@@ -48,10 +50,8 @@ from torchdojo.experiments.judge import (
     to_unit_range,
     training_set,
 )
-from torchdojo.files import atomic_write_bytes
 from torchdojo.models.mlp import count_parameters
 from torchdojo.models.unet import UNet
-from torchdojo.train import plots
 from torchdojo.train.context import SWITCH_NAMES, Context, Result
 from torchdojo.train.ema import EMA
 from torchdojo.train.optim import fast

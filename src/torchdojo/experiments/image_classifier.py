@@ -15,7 +15,8 @@ from torch import Tensor, nn
 
 from torchdojo.data.datasets import random_subset
 from torchdojo.data.vision import ImageData, load_images
-from torchdojo.train import plots, tasks
+from torchdojo.figures import plots
+from torchdojo.train import tasks
 from torchdojo.train.context import Context, Result
 from torchdojo.train.loop import Batch, LossFn
 from torchdojo.train.optim import fast

@@ -22,9 +22,9 @@ from torch import Tensor, nn
 from torchdojo.data import toy
 from torchdojo.errors import DojoError
 from torchdojo.experiments.toy_classifier import positive, strict_accuracy, train
+from torchdojo.figures import boundaries, plots
 from torchdojo.models.affine import Affine
 from torchdojo.models.mlp import MLP, count_parameters
-from torchdojo.train import boundaries, plots
 from torchdojo.train.context import SWITCH_NAMES, Context, Result
 from torchdojo.train.tasks import predict
 

@@ -10,9 +10,9 @@ from matplotlib.figure import Figure
 
 from torchdojo.errors import DojoError
 from torchdojo.experiments.image_classifier import load_tensors, train_classifier
+from torchdojo.figures import plots
 from torchdojo.models.lenet import LeNet5
 from torchdojo.models.mlp import count_parameters
-from torchdojo.train import plots
 from torchdojo.train.context import SWITCH_NAMES, Context, Result
 
 

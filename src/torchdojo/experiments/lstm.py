@@ -14,9 +14,9 @@ from torch import Tensor, nn
 
 from torchdojo.data import series as series_data
 from torchdojo.data.text import CharTokenizer, char_windows, load_corpus, train_val_split
+from torchdojo.methods.sampling import generate
 from torchdojo.models.mlp import count_parameters
 from torchdojo.models.rnn import CharLM, SeriesPredictor, lstm_cell_step
-from torchdojo.sampling import generate
 from torchdojo.train.context import SWITCH_NAMES, Context, Result
 from torchdojo.train.optim import fast
 

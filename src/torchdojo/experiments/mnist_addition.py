@@ -18,9 +18,9 @@ from torch import Tensor, nn
 
 from torchdojo.data.pairs import PairIndex, pair_index, split_pairs
 from torchdojo.experiments.image_classifier import load_tensors
+from torchdojo.figures import plots
 from torchdojo.models.adder import DigitAdder
 from torchdojo.models.mlp import count_parameters
-from torchdojo.train import plots
 from torchdojo.train.context import SWITCH_NAMES, Context, Result
 from torchdojo.train.loop import LossFn
 from torchdojo.train.optim import fast

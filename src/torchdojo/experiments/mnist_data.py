@@ -19,7 +19,7 @@ from torch.utils.data import DataLoader
 
 from torchdojo.data.datasets import ImageDataset, class_counts, normalisation
 from torchdojo.data.vision import ImageData, load_images
-from torchdojo.train import plots
+from torchdojo.figures import plots
 from torchdojo.train.context import Context, Result
 
 

@@ -27,8 +27,9 @@ from torchdojo.experiments.image_classifier import (
     make_optimizer,
     train_classifier,
 )
+from torchdojo.figures import plots
 from torchdojo.models.mlp import MLP, count_parameters, init_weights
-from torchdojo.train import plots, tasks
+from torchdojo.train import tasks
 from torchdojo.train.context import SWITCH_NAMES, Context, Result
 
 Activation = Literal["relu", "sigmoid", "tanh"]

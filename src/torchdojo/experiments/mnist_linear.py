@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 from torchdojo.experiments.image_classifier import load_tensors, train_classifier
+from torchdojo.figures import plots
 from torchdojo.models.mlp import MLP
-from torchdojo.train import plots
 from torchdojo.train.context import SWITCH_NAMES, Context, Result
 
 

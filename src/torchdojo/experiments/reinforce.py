@@ -21,8 +21,8 @@ import numpy as np
 import torch
 from matplotlib.figure import Figure
 
+from torchdojo.methods import rl
 from torchdojo.models.policy import ActorCritic
-from torchdojo.train import rl
 from torchdojo.train.context import Context, Result
 from torchdojo.train.loop import EpochEnd
 

@@ -12,9 +12,9 @@ from matplotlib.figure import Figure
 from torch import Tensor, nn
 
 from torchdojo.data.sequences import SequenceData, make_sequences
+from torchdojo.figures import plots
 from torchdojo.models.mlp import count_parameters
 from torchdojo.models.rnn import RNNCellByHand, SequenceClassifier
-from torchdojo.train import plots
 from torchdojo.train.context import SWITCH_NAMES, Context, Result
 from torchdojo.train.optim import fast
 

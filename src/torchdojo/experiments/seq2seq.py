@@ -16,9 +16,9 @@ from matplotlib.figure import Figure
 from torch import Tensor, nn
 
 from torchdojo.data.dates import ISO_LEN, DateData, load_dates
+from torchdojo.figures import plots
 from torchdojo.models.mlp import count_parameters
 from torchdojo.models.seq2seq import Seq2Seq
-from torchdojo.train import plots
 from torchdojo.train.context import SWITCH_NAMES, Context, Result
 from torchdojo.train.optim import fast
 

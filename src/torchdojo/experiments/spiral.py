@@ -9,9 +9,9 @@ import torch
 
 from torchdojo.data import toy
 from torchdojo.experiments.toy_classifier import positive, strict_accuracy, train
+from torchdojo.figures import boundaries, plots
 from torchdojo.models.affine import Affine
 from torchdojo.models.mlp import MLP
-from torchdojo.train import boundaries, plots
 from torchdojo.train.context import SWITCH_NAMES, Context, Result
 
 

@@ -19,12 +19,12 @@ from torch import Tensor, nn
 from torchdojo.data.dates import load_dates
 from torchdojo.data.text import CharTokenizer, char_windows, load_corpus, train_val_split
 from torchdojo.experiments.seq2seq import attention_figure, exact_match, examples, train_translator
+from torchdojo.figures import plots
+from torchdojo.methods.sampling import generate
 from torchdojo.models.attention import causal_mask
 from torchdojo.models.mlp import count_parameters
 from torchdojo.models.rnn import CharLM
 from torchdojo.models.transformer import CharTransformer, Seq2SeqTransformer, sinusoidal_positions
-from torchdojo.sampling import generate
-from torchdojo.train import plots
 from torchdojo.train.context import SWITCH_NAMES, Context, Result
 from torchdojo.train.optim import fast
 

@@ -20,9 +20,9 @@ from torch import Tensor, nn
 
 from torchdojo.data.datasets import random_subset
 from torchdojo.data.vision import ImageData, load_images
+from torchdojo.figures import plots
 from torchdojo.models.mlp import count_parameters
 from torchdojo.models.vae import VAE, elbo, importance_weighted_nll
-from torchdojo.train import plots
 from torchdojo.train.context import SWITCH_NAMES, Context, Result
 from torchdojo.train.loop import LossFn
 from torchdojo.train.optim import fast

@@ -12,8 +12,8 @@ from matplotlib.figure import Figure
 from torch import Tensor, nn
 
 from torchdojo.experiments.toy_classifier import positive
+from torchdojo.figures import plots
 from torchdojo.models.affine import Affine
-from torchdojo.train import plots
 from torchdojo.train.context import SWITCH_NAMES, Context, Result
 
 

@@ -84,7 +84,7 @@ class UNet(nn.Module):
         self.time = nn.Sequential(nn.Linear(emb_dim, emb_dim), nn.SiLU(),
                                   nn.Linear(emb_dim, emb_dim))
         # class-conditional: a learned vector per class, plus one for "no label" (index
-        # `classes`), added to the step's embedding; see `torchdojo.diffusion.guided`
+        # `classes`), added to the step's embedding; see `torchdojo.methods.diffusion.guided`
         self.label = nn.Embedding(classes + 1, emb_dim) if classes else None
         self.conv_in = nn.Conv2d(4 * in_channels, c1, 3, padding=1)
         self.down1 = ResBlock(c1, c1, emb_dim)

@@ -16,7 +16,7 @@ import torch
 from torchdojo import config as configs
 from torchdojo import registry
 from torchdojo.errors import DojoError
-from torchdojo.train import report
+from torchdojo.figures import report
 from torchdojo.train.context import SWITCH_NAMES, Context, Result
 from torchdojo.train.device import environment, pick_device, seed_everything
 from torchdojo.train.runs import Run, default_run_dir
@@ -209,7 +209,36 @@ def run_experiment(key: str, **kwargs: Any) -> Result:
     return execute(started)
 
 
-def load_result(run_dir: str | Path) -> dict[str, Any]:
-    """A finished run's result.json."""
-    return json.loads((Path(run_dir) / "result.json").read_text())
+@dataclass
+class Outcome:
+    """What `dojo run` ended with: its exit code, the run (None when it ran in child
+    processes), and a message for stderr (the Ctrl-C and resume line)."""
 
+    code: int
+    started: Started | None = None
+    result: Result | None = None
+    message: str = ""
+
+
+def run_command(key: str, *, nproc: int = 1, argv: list[str] | None = None,
+                **options: Any) -> Outcome:
+    """`dojo run`: with nproc > 1, refuse what the lesson cannot honour, then start nproc
+    processes under torchrun; otherwise prepare and execute here (as one rank of a group
+    when torchrun started this process), and turn Ctrl-C into how to resume."""
+    from torchdojo.runner import processes
+    from torchdojo.train.loop import Interrupted
+
+    if nproc > 1:
+        check_request(key, amp=options.get("amp", False), compile=options.get("compile", False),
+                      nproc=nproc, device=options.get("device", "auto"))
+        return Outcome(processes.launch(list(argv or []), nproc))
+    started = prepare(key, **options, **processes.launched_rank())
+    try:
+        result = execute(started)
+    except Interrupted as stop:
+        return Outcome(130, started, message=(
+            f"\ninterrupted after {stop.epoch} finished epoch(s); checkpoint saved. "
+            f"Continue with: dojo run {started.lesson.id} --resume {started.ctx.run.path}"))
+    if started.ctx.world_size > 1:  # only after success: a failed rank never reaches the barrier
+        processes.shutdown()
+    return Outcome(0, started, result)

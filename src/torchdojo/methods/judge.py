@@ -2,7 +2,7 @@
 
 GAN and diffusion are scored by the same classifier so their numbers compare: its 84
 penultimate features for the classifier FID, its softmax for recognisability (see
-`torchdojo.metrics`). It is trained once per data set, with a fixed seed and recipe,
+`torchdojo.methods.fid`). It is trained once per data set, with a fixed seed and recipe,
 and cached under `<TORCHDOJO_HOME>/cache/judges/`, keyed by a hash of the data and the
 recipe; the cache is written atomically and a damaged file is simply retrained.
 """
@@ -21,10 +21,11 @@ from torch import Tensor
 from torchdojo import paths
 from torchdojo.data.datasets import random_subset
 from torchdojo.data.vision import ImageData
+from torchdojo.figures import plots
 from torchdojo.files import atomic_write_bytes
-from torchdojo.metrics import class_shares, frechet_distance, recognisability
+from torchdojo.methods.fid import class_shares, frechet_distance, recognisability
 from torchdojo.models.lenet import LeNet5
-from torchdojo.train import plots, tasks
+from torchdojo.train import tasks
 from torchdojo.train.context import Context
 
 # About 80,000 images seen (20 epochs of the 4,000-digit sample, 2 of full MNIST): a sure

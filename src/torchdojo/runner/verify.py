@@ -17,9 +17,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
-from torchdojo import registry
+from torchdojo import registry, runner
 from torchdojo.errors import DojoError
-from torchdojo.experiments import runner
 from torchdojo.files import atomic_write_bytes
 
 PUBLISHED = Path(__file__).resolve().parents[1] / "results" / "verify.json"

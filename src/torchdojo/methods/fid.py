@@ -1,6 +1,6 @@
 """Measuring generative models: the Frechet distance between feature Gaussians, and
 recognisability. Pure math on tensors; the classifier that makes the features lives in
-`experiments/judge.py`.
+`methods/judge.py`.
 
 Frechet distance (Dowson & Landau 1982; as "FID", Heusel et al. 2017, eq. 6): fit a
 Gaussian N(mu, Sigma) to each set of features, then

@@ -95,8 +95,8 @@ def evaluate_policy(env: Any, policy: torch.nn.Module, episodes: int, *, seed: i
 
 def save_gif(frames: list[np.ndarray], path: Path, *, every: int = 2, fps: int = 25) -> Path:
     """Write every `every`-th rgb frame to an animated GIF, atomically."""
+    from torchdojo.figures.plots import gif_bytes
     from torchdojo.files import atomic_write_bytes
-    from torchdojo.train.plots import gif_bytes
 
     atomic_write_bytes(path, gif_bytes(frames[::every], scale=1,
                                        ms_per_frame=int(1000 * every / fps)))

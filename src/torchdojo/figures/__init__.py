@@ -1,0 +1,1 @@
+"""Figures, apart from the loop: plots, decision boundaries, and the HTML run report."""

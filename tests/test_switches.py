@@ -31,7 +31,8 @@ def test_the_lessons_that_train_are_the_ones_expected():
     assert set(TRAINABLE) == {
         "classify", "descent", "xor", "spiral", "workflow", "mnist-linear", "mnist-mlp",
         "mnist-deep", "lenet5", "vae", "mnist-addition", "gan", "diffusion", "rnn", "lstm",
-        "seq2seq", "transformer", "reinforce", "intro"}
+        "seq2seq", "transformer", "reinforce", "intro",
+        "quickstart"}
 
 
 # smaller samples where a lesson's quick run spends its time after training (sampling, judging)

@@ -84,6 +84,7 @@ MISTAKES = {
                       "p_new is wrong"),
     "epsilon-greedy": ("(reward - values[arm]) / counts[arm]", "0.1 * (reward - values[arm])",
                        "values is wrong"),
+    "image-subset": ("j = self.indices[i]", "j = i", "image is wrong"),
 }
 EXERCISES = catalog.all_exercises()
 

@@ -1,7 +1,35 @@
-"""Part 0 exercises of the `quickstart` lesson (none yet)."""
+"""Part 0 exercises of the `quickstart` lesson: a Dataset over part of the images."""
 
 from __future__ import annotations
 
-from torchdojo.exercises.spec import Exercise
+import torch
 
-EXERCISES: tuple[Exercise, ...] = ()
+from torchdojo.exercises.checks.draw import integer, labels
+from torchdojo.exercises.spec import Case, Exercise
+
+
+def _subset(g: torch.Generator) -> list[Case]:
+    cases = []
+    for n, k in ((integer(g, 4, 10), integer(g, 2, 4)), (1, 1)):
+        h, w = integer(g, 2, 5), integer(g, 2, 5)
+        images = torch.randint(0, 256, (n, h, w), generator=g, dtype=torch.uint8)
+        indices = torch.randperm(n, generator=g)[:k]  # some of the images, in any order
+        if torch.equal(indices, torch.arange(k)):  # so that item i is never just image i
+            indices = indices.flip(0)
+        init = {"images": images, "labels": labels(g, 10, n), "indices": indices}
+        cases.append(Case(kind="dataset", init=init, items=tuple(range(k)),  # every item
+                          note=f"{k} of {n} images of {h}x{w} pixels"))
+    return cases
+
+
+EXERCISES: tuple[Exercise, ...] = (
+    Exercise(43, "image-subset", "quickstart", "A Dataset and its DataLoader",
+             "A Dataset over part of the images", "ImageSubset", _subset, (
+                 "A Dataset needs __len__ (one item per index) and __getitem__; item i is "
+                 "image number indices[i], not image number i.",
+                 "In __getitem__, j = self.indices[i]; self.images[j] is uint8 (H, W): make it "
+                 "float, divide by 255 and add the channel axis with unsqueeze(0).",
+                 "j = self.indices[i]; "
+                 "return self.images[j].unsqueeze(0).float() / 255, self.labels[j]"),
+             outputs=("image", "label")),
+)

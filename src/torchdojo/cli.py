@@ -9,14 +9,14 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
-import time
 from pathlib import Path
 
 from torchdojo import __version__, registry
 from torchdojo.errors import DojoError
 
 # Subsystems that add their own subcommands: module path -> function register(subparsers).
-PLUGINS = ("torchdojo.data.commands", "torchdojo.exercises.commands", "torchdojo.book.commands")
+PLUGINS = ("torchdojo.data.commands", "torchdojo.exercises.commands", "torchdojo.book.commands",
+           "torchdojo.lab.commands")
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -64,17 +64,10 @@ def _number(value: float) -> str:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from torchdojo.runner.verify import publish, verify, write_summary
+    from torchdojo.runner.verify import verify_command
 
-    out_root = Path(args.out)
-    rows = verify(args.ids, device=args.device, out_root=out_root, quiet=not args.verbose)
-    summary = write_summary(rows, out_root / f"verify-{time.strftime('%Y%m%d-%H%M%S')}")
-    print("\n" + summary.read_text())
-    print(f"summary: {summary}")
-    if args.publish:
-        print(f"published: {publish(rows)} and the README's results table")
-    failed = [r for r in rows if r.verdict == "FAIL" or r.verdict.startswith("error")]
-    return 1 if failed else 0
+    return verify_command(args.ids, device=args.device, out_root=Path(args.out),
+                          verbose=args.verbose, publish_rows=args.publish)
 
 
 class _Parser(argparse.ArgumentParser):

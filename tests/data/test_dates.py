@@ -40,14 +40,18 @@ def test_split_is_disjoint_and_seeded():
     again = dates.load_dates(3000, 300, seed=1)
     assert again.train_text == data.train_text and (again.train_src == data.train_src).all()
     assert dates.load_dates(3000, 300, seed=2).train_text != data.train_text
-    assert len({s for s, _ in data.train_text}) > 2900  # many distinct written forms
+    assert len(data.train_text) == 2700 and len(data.val_text) == 300  # a tenth held out
+    assert len({s for s, _ in data.train_text}) > 2600  # many distinct written forms
+    val_dates = {t for _, t in data.val_text}
+    assert not val_dates & test_dates and not val_dates & train_dates  # each date in one split
+    assert data.val_src.shape == (300, data.train_src.shape[1])
 
 
 def test_tensors_encode_the_pairs():
     data = dates.load_dates(500, 50, seed=0)
-    assert data.train_tgt.shape == (500, dates.ISO_LEN + 2)
+    assert data.train_tgt.shape == (450, dates.ISO_LEN + 2)  # 50 held out for validation
     assert (data.train_tgt[:, 0] == dates.BOS).all() and (data.train_tgt[:, -1] == dates.EOS).all()
-    for i in (0, 17, 499):
+    for i in (0, 17, 449):
         written, target = data.train_text[i]
         assert data.src_vocab.decode(data.train_src[i]) == written
         assert data.tgt_vocab.decode(data.train_tgt[i]) == target

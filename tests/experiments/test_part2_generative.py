@@ -61,7 +61,7 @@ def test_gan_writes_a_grid_every_epoch_a_strip_and_a_gif(results):
         ["epoch-001.png", "epoch-002.png", "epoch-003.png"]
     with Image.open(run_dir / "evolution.gif") as gif:
         assert gif.n_frames == 3
-    snaps = results["gan"].objects["snapshots"]
+    snaps = results["gan"].snapshots
     assert not torch.equal(snaps[1], snaps[3])  # the same z, changing with training
     assert 0 <= results["gan"].metrics["agreement"] <= 1  # a cGAN by default
 
@@ -78,17 +78,17 @@ def test_diffusion_loss_falls_and_its_figures_show_the_chain(results):
     sweep = json.loads((result.run_dir / "guidance.json").read_text())
     assert set(sweep) == {"none", "w=0", "w=1", "w=2", "w=4"}  # the judged w = 1 reused
     assert sweep["none"]["recognised"] == result.metrics["unconditional_recognised"]
-    judge, data = result.objects["judge"], result.objects["data"]
-    first, _ = score(judge, result.objects["samples"][:50], data)  # sweep_samples = 50
+    judge, data = result.judge, result.data
+    first, _ = score(judge, result.samples[:50], data)  # sweep_samples = 50
     assert sweep["w=1"] == {"w": 1.0, "recognised": first["recognised"], "fid": first["fid"]}
     assert sweep["none"]["fid"] == result.metrics["unconditional_fid"]
     assert 0 <= result.metrics["agreement"] <= 1
-    chain = result.objects["chain"]
+    chain = result.chain
     assert max(chain) == 40 and min(chain) == 0  # from x_T (T = 40 in quick mode) to x_0
     assert chain[40].std() > 0.8  # x_T ~ N(0, I)
     state = torch.load(result.run_dir / "checkpoint.pt", weights_only=True)
     assert "ema" in state["extra"]  # the EMA weights are checkpointed with the run
-    assert result.objects["samples"].abs().max() <= 1
+    assert result.samples.abs().max() <= 1
 
 
 def test_judge_is_cached_once_and_a_damaged_cache_is_retrained(fake_data, tmp_path,
@@ -132,3 +132,36 @@ def test_training_set_keeps_images_and_labels_paired_and_agreement_counts_asked_
     probs = torch.nn.functional.one_hot(asked, 10).float()
     probs[:5] = probs[:5].roll(1, dims=1)  # five samples named as another class
     assert judge_module.agreement(probs, 10) == pytest.approx(18 / 23)
+
+
+def test_a_collapsed_generator_and_noise_fail_the_generator_targets(results):
+    """One digit repeated, and noise, can fool `recognised` (the judge is sure of both here);
+    classifier FID and agreement catch them, and real digits in the asked order pass those."""
+    from torchdojo.methods.judge import agreement, asked_classes, to_unit_range
+    from torchdojo.registry import GENERATOR_TARGETS
+
+    judge, data = results["gan"].judge, results["gan"].data
+    n, test = 100, to_unit_range(data.test_x)
+    real = torch.stack([test[(data.test_y == c).nonzero()[i // 10, 0]]
+                        for i, c in enumerate(asked_classes(n, 10).tolist())])
+    generators = {"collapsed": test[:1].repeat(n, 1, 1, 1),
+                  "noise": torch.rand(n, 1, 28, 28, generator=torch.Generator().manual_seed(0))
+                  * 2 - 1, "real": real}
+    failing = {}
+    for name, samples in generators.items():
+        metrics, probs = score(judge, samples, data)
+        metrics["agreement"] = agreement(probs, 10)
+        failing[name] = {t.metric for t in GENERATOR_TARGETS if not t.met(metrics)}
+    assert {"fid", "agreement"} <= failing["collapsed"]
+    assert {"fid", "agreement"} <= failing["noise"]
+    assert not {"fid", "agreement"} & failing["real"]
+
+
+def test_both_save_what_the_judge_saw_for_the_cross_lesson_check(results):
+    from torchdojo.methods.lead import Judged, leads
+
+    gan, diffusion = (Judged.load(results[k].run_dir / "judged.pt") for k in ("gan", "diffusion"))
+    assert gan.probs.shape == (results["gan"].samples.shape[0], 10)
+    assert torch.allclose(gan.probs, results["gan"].probs)
+    assert abs(gan.fid() - results["gan"].metrics["fid"]) < 1e-6 * max(1.0, gan.fid())
+    assert {lead.measure for lead in leads(diffusion, gan, reps=20)} == {"recognised", "fid"}

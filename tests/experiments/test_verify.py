@@ -2,6 +2,7 @@
 and the README's results table is exactly what `dojo verify --publish` writes from
 results/verify.json."""
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -28,6 +29,7 @@ def test_a_verified_row_says_where_when_and_from_which_commit(tmp_path):
     assert row.verdict == "PASS" and row.measured == "max_abs_diff=0"
     assert row.device == "cpu" and row.torch.startswith("2.") and row.seed == 0
     assert row.date and row.machine and row.commit  # the tests run in a git checkout
+    assert row.seeds == [0]  # an exact check is never rerun with more seeds
 
 
 def row(lesson, check="default", verdict="PASS", measured="m=1"):
@@ -58,4 +60,48 @@ def test_publish_refuses_a_readme_without_markers(tmp_path):
 
 def test_the_readme_table_is_the_published_results():
     text = README.read_text(encoding="utf-8")
-    assert v.render_readme(text, v.load()) == text
+    assert v.render_readme(text, v.load(), v.load_comparisons()) == text
+
+
+@pytest.mark.parametrize("target, value, near", [
+    (("test_acc", ">=", 0.98), 0.9894, True), (("test_acc", ">=", 0.98), 0.991, False),
+    (("test_neg_elbo", "<=", 105.0), 104.0, True), (("test_neg_elbo", "<=", 105.0), 103.9, False),
+    (("lead", ">", 0.0), 0.008, True), (("lead", ">", 0.0), 0.02, False),
+    (("max_abs_diff", "<=", 1e-6), 3e-10, False), (("max_abs_diff", "==", 0.0), 0.0, False),
+], ids=["acc-near", "acc-clear", "nats-near", "nats-clear", "zero-near", "zero-clear",
+        "tolerance", "exact"])
+def test_near_bar_is_within_one_point(target, value, near):
+    from torchdojo.registry import Target
+
+    assert v.near_bar(Target(*target), value) is near
+
+
+def test_a_pass_near_its_bar_is_rerun_and_fragile_when_a_seed_fails(tmp_path, monkeypatch):
+    """Three seeds of a PASS within a point of its bar; one failing seed makes it fragile."""
+    from torchdojo import registry
+    from torchdojo.train.context import Result
+
+    check = registry.Check((registry.Target("test_acc", ">=", 0.98),))
+    lesson = dataclasses.replace(registry.find("affine"), checks=(check,))
+    by_seed = {0: 0.985, 1: 0.99, 2: 0.975}  # seed 2 falls below the bar
+
+    class Started:
+        def __init__(self, seed):
+            self.config = type("C", (), {"seed": seed})()
+            self.ctx = type("X", (), {"device": "cpu"})()
+
+    def measure(lesson_, check_, out, device, quiet, seed=None):
+        seed = seed or 0
+        result = Result({"test_acc": by_seed[seed]}, dataset="generated")
+        verdict = "PASS" if by_seed[seed] >= 0.98 else "FAIL"
+        return Started(seed), result, verdict
+
+    monkeypatch.setattr(v, "_measure", measure)
+    monkeypatch.setattr(v.registry, "find", lambda key: lesson)
+    [r] = v.verify(["fake"], out_root=tmp_path, say=lambda _: None)
+    assert r.verdict == "fragile" and r.seeds == [0, 1, 2]
+    assert r.measured == "test_acc=0.9833 ± 0.0076 (3 seeds)"
+    by_seed[2] = 0.981
+    [r] = v.verify(["fake"], out_root=tmp_path, say=lambda _: None)
+    assert r.verdict == "PASS" and r.measured.startswith("test_acc=0.9853 ± ")
+

@@ -47,3 +47,14 @@ def random_subset(n: int, limit: int | None, seed: int) -> Tensor | None:
     if limit is None or limit >= n:
         return None
     return torch.randperm(n, generator=torch.Generator().manual_seed(seed))[:limit]
+
+
+def validation_split(n: int, seed: int, share: int = 12, most: int = 5000
+                     ) -> tuple[Tensor, Tensor]:
+    """(held, rest): indices of the 1/`share` of `n` training examples held out for
+    validation (at most `most`: 5,000 of MNIST's 60,000), drawn with `seed`, and of the rest
+    in their original order. Curves and design choices use `held`; the test split stays
+    untouched until the end."""
+    order = torch.randperm(n, generator=torch.Generator().manual_seed(seed))
+    held = order[:min(most, n // share)]
+    return held, order[held.numel():].sort().values

@@ -101,13 +101,16 @@ class DateData:
     tgt_vocab: Vocab
     train_text: list[tuple[str, str]]
     test_text: list[tuple[str, str]]
+    val_src: Tensor  # held out of the training pairs: curves and choices
+    val_tgt: Tensor
+    val_text: list[tuple[str, str]]
 
     @property
     def label(self) -> str:
         """Human description with sizes."""
         return (f"synthetic dates {FIRST.year}-{LAST.year}, {N_FORMATS} formats: "
-                f"{len(self.train_text):,} train / {len(self.test_text):,} test pairs "
-                "(disjoint dates)")
+                f"{len(self.train_text):,} train / {len(self.val_text):,} validation / "
+                f"{len(self.test_text):,} test pairs (test dates disjoint)")
 
 
 def make_pairs(n_train: int, n_test: int, seed: int = 0) -> tuple[list, list]:
@@ -135,11 +138,14 @@ def make_pairs(n_train: int, n_test: int, seed: int = 0) -> tuple[list, list]:
 
 def load_dates(n_train: int = 20_000, n_test: int = 2_000, seed: int = 0,
                device: torch.device | str = "cpu") -> DateData:
-    """Seeded date-normalisation data as padded id tensors on `device`."""
+    """Seeded date-normalisation data as padded id tensors on `device`; a tenth of the
+    `n_train` training pairs is held out for validation."""
     train, test = make_pairs(n_train, n_test, seed)
-    chars = "".join(s for s, _ in train + test)
+    n_val = max(1, n_train // 10)
+    train, val = train[:-n_val], train[-n_val:]
+    chars = "".join(s for s, _ in train + val + test)
     src_vocab, tgt_vocab = Vocab(chars), Vocab("0123456789-")
-    src_len = max(len(s) for s, _ in train + test) + 1
+    src_len = max(len(s) for s, _ in train + val + test) + 1
 
     def encode(pairs: list[tuple[str, str]]) -> tuple[Tensor, Tensor]:
         src = torch.tensor([src_vocab.encode(s, src_len) for s, _ in pairs])
@@ -147,4 +153,6 @@ def load_dates(n_train: int = 20_000, n_test: int = 2_000, seed: int = 0,
         return src.to(device), tgt.to(device)  # (N, S), (N, 12)
 
     (train_src, train_tgt), (test_src, test_tgt) = encode(train), encode(test)
-    return DateData(train_src, train_tgt, test_src, test_tgt, src_vocab, tgt_vocab, train, test)
+    val_src, val_tgt = encode(val)
+    return DateData(train_src, train_tgt, test_src, test_tgt, src_vocab, tgt_vocab, train, test,
+                    val_src, val_tgt, val)

@@ -57,19 +57,28 @@ def split_pairs(train_images: Tensor, train_labels: Tensor, test_images: Tensor,
 
 @dataclass
 class PairIndex:
-    """Both splits' images in one tensor, and each split's pairs as indices into it."""
+    """All splits' images in one tensor, and each split's pairs as indices into it."""
 
-    images: Tensor  # (N_train + N_test, 1, 28, 28): the training images, then the test images
-    labels: Tensor  # (N_train + N_test,)
+    images: Tensor  # (N_train + N_test [+ N_val], 1, 28, 28): training, test, then val images
+    labels: Tensor  # (N_train + N_test [+ N_val],)
     n_train: int
     train: tuple[Tensor, Tensor]  # (first, second), every index < n_train
     test: tuple[Tensor, Tensor]  # (first, second), every index >= n_train
+    val: tuple[Tensor, Tensor] | None = None  # pairs of held-out training images, after test
 
 
-def pair_index(train: AdditionPairs, test: AdditionPairs) -> PairIndex:
-    """One image tensor for the loop to gather from; test indices shifted past the training ones."""
-    n_train = len(train.images)
+def pair_index(train: AdditionPairs, test: AdditionPairs,
+               val: AdditionPairs | None = None) -> PairIndex:
+    """One image tensor for the loop to gather from; each split's indices shifted past the
+    ones before it."""
+    n_train, n_test = len(train.images), len(test.images)
     first, second = test.indices()
-    return PairIndex(images=torch.cat([train.images, test.images]),
-                     labels=torch.cat([train.labels, test.labels]), n_train=n_train,
-                     train=train.indices(), test=(first + n_train, second + n_train))
+    splits = [train, test] + ([val] if val is not None else [])
+    shifted_val = None
+    if val is not None:
+        v1, v2 = val.indices()
+        shifted_val = (v1 + n_train + n_test, v2 + n_train + n_test)
+    return PairIndex(images=torch.cat([s.images for s in splits]),
+                     labels=torch.cat([s.labels for s in splits]), n_train=n_train,
+                     train=train.indices(), test=(first + n_train, second + n_train),
+                     val=shifted_val)

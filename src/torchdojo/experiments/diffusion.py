@@ -29,22 +29,26 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import torch
 from matplotlib.figure import Figure
 from torch import Tensor, nn
 
-from torchdojo.data.vision import load_images
+from torchdojo.data.vision import ImageData, load_images
 from torchdojo.errors import DojoError
 from torchdojo.figures import plots
 from torchdojo.files import atomic_write_bytes
 from torchdojo.methods.diffusion import Schedule, ddpm_loss, guided, q_sample, sample
 from torchdojo.methods.judge import (
+    JUDGED_FILE,
+    Judge,
+    JudgedResult,
     agreement,
     asked_classes,
     judged_figures,
     load_judge,
+    save_judged,
     score,
     summary,
     to_unit_range,
@@ -52,7 +56,7 @@ from torchdojo.methods.judge import (
 )
 from torchdojo.models.mlp import count_parameters
 from torchdojo.models.unet import UNet
-from torchdojo.train.context import SWITCH_NAMES, Context, Result
+from torchdojo.train.context import SWITCH_NAMES, Context
 from torchdojo.train.ema import EMA
 from torchdojo.train.optim import fast
 
@@ -111,101 +115,176 @@ def chain_steps(T: int, n: int = 9) -> list[int]:  # noqa: N803
     return sorted({round(T * (1 - i / (n - 1)) ** 2) for i in range(n)}, reverse=True)
 
 
-def run(config: Config, ctx: Context) -> Result:
-    """Train the denoiser with eq. 14, sample with Algorithm 2 from the EMA weights, judge."""
+@dataclass(kw_only=True)
+class DiffusionResult(JudgedResult):
+    model: UNet  # the trained weights
+    ema: UNet  # their moving average, which samples
+    schedule: Schedule
+    sweep: dict[str, dict[str, float]]  # "none" (no label) or "w=..." -> scores ({}: no labels)
+    chain: dict[int, Tensor]  # paper step t -> x_t of the first judged samples
+
+
+@dataclass
+class DiffusionData:
+    """What the denoiser trains on, and the judge of its samples."""
+
+    data: ImageData
+    train: tuple[Tensor, ...]  # images (N, 1, 28, 28) in [-1, 1], and classes if conditional
+    val: tuple[Tensor, ...]  # the same of the test images: a validation loss, nothing chosen
+    judge: Judge
+    classes: int  # 0: unconditional
+
+
+def check(config: Config) -> None:
+    """Refuse a U-Net the config cannot describe, before any data is read."""
     if len(config.channels) != 2:
         raise DojoError(f"channels needs two widths (14x14, 7x7), e.g. 32,64; got "
                         f"{','.join(map(str, config.channels))}")
+
+
+def prepare_data(config: Config, ctx: Context) -> DiffusionData:
+    """The training images (and labels for a conditional model) on the device, and the judge."""
     data = load_images(config.dataset)
     classes = len(data.classes) if config.conditional else 0
     train = training_set(data, config.train_limit, config.seed, labels=bool(classes))
-    x0 = train[0]  # (N, 1, 28, 28) in [-1, 1]
     judge = load_judge(data, ctx.device, ctx.say)
-    schedule = Schedule.scaled_linear(config.T, ctx.device)
-    model = UNet(tuple(config.channels), mid_blocks=config.mid_blocks,
-                 attention=config.attention, classes=classes).to(ctx.device)
+    val = (to_unit_range(data.test_x),) + ((data.test_y,) if classes else ())
+    train, val = (tuple(v.to(ctx.device) for v in vs) for vs in (train, val))
+    return DiffusionData(data, train, val, judge, classes)
+
+
+def build_model(config: Config, classes: int, device: torch.device) -> UNet:
+    """The U-Net eps_theta(x_t, t[, class]) this config describes."""
+    return UNet(tuple(config.channels), mid_blocks=config.mid_blocks,
+                attention=config.attention, classes=classes).to(device)
+
+
+def train(model: UNet, schedule: Schedule, images: DiffusionData, config: Config, ctx: Context
+          ) -> tuple[list[dict[str, Any]], UNet]:
+    """Eq. 14 with AdamW and one-cycle, an EMA of the weights updated after every step (and
+    checkpointed); returns the history and the EMA weights, in eval mode, which sample."""
     ema = EMA(model, config.ema_decay)
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=0.0,
                                   **fast(ctx.device))
     optimizer.register_step_post_hook(lambda *_: ema.update(model))
+    x0 = images.train[0]  # (N, 1, 28, 28) in [-1, 1]
     steps = config.epochs * -(-x0.shape[0] // config.batch_size)
     scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=config.lr,
                                                     total_steps=steps, pct_start=0.05)
     ctx.say(f"DDPM: U-Net {count_parameters(model):,} parameters, T = {config.T}, {steps} steps "
-            f"on {x0.shape[0]:,} images of {data.label}; judge test accuracy "
-            f"{judge.test_acc:.2%}")
-    loss_fn = make_loss(schedule, config.p_uncond)
-    val = (to_unit_range(data.test_x),) + ((data.test_y,) if classes else ())
-    train, val = (tuple(v.to(ctx.device) for v in vs) for vs in (train, val))
-    history = ctx.fit(model, train, loss_fn=loss_fn, optimizer=optimizer, scheduler=scheduler,
-                      epochs=config.epochs, batch_size=config.batch_size, val=val,
-                      seed=config.seed, extra_state={"ema": ema})
+            f"on {x0.shape[0]:,} images of {images.data.label}; judge test accuracy "
+            f"{images.judge.test_acc:.2%}")
+    history = ctx.fit(model, images.train, loss_fn=make_loss(schedule, config.p_uncond),
+                      optimizer=optimizer, scheduler=scheduler, epochs=config.epochs,
+                      batch_size=config.batch_size, val=images.val, seed=config.seed,
+                      extra_state={"ema": ema})
+    return history, ema.module.eval()
 
-    denoiser = ema.module.eval()
-    keep = chain_steps(config.T)
 
-    def draw(n: int, w: float | None, seed: int, chain_steps: Sequence[int] = ()):
-        """n samples in [-1, 1]: unconditional (w None), else guided with scale w for
-        classes 0, 1, ..., 9, 0, ...; plus the chain at `chain_steps` of the first chunk."""
-        g = torch.Generator().manual_seed(seed)
-        out, chain = [], {}
-        for start in range(0, n, 500):  # bounded memory
-            m = min(500, n - start)
-            eps: Callable = denoiser
-            if w is not None:
-                labels = asked_classes(n, classes)[start:start + m].to(ctx.device)
-                eps = guided(denoiser, labels, w, null=classes)
-            x, kept = sample(eps, (m, 1, 28, 28), schedule, generator=g, device=ctx.device,
-                             keep=chain_steps if start == 0 else (), clip_x0=config.clip_x0,
-                             sigma=config.sigma)
-            out.append(x.clamp(-1, 1).cpu())
-            chain = chain or kept
-        return torch.cat(out), chain
+def draw_samples(denoiser: UNet, schedule: Schedule, n: int, w: float | None, seed: int,
+                 config: Config, ctx: Context, keep: Sequence[int] = ()
+                 ) -> tuple[Tensor, dict[int, Tensor]]:
+    """n samples in [-1, 1] by Algorithm 2: unconditional (w None), else guided with scale w
+    for classes 0, 1, ..., 9, 0, ...; plus the chain x_t at the steps `keep` of the first
+    chunk."""
+    g = torch.Generator().manual_seed(seed)
+    out, chain = [], {}
+    for start in range(0, n, 500):  # bounded memory
+        m = min(500, n - start)
+        eps: Callable = denoiser
+        if w is not None:
+            labels = asked_classes(n, denoiser.classes)[start:start + m].to(ctx.device)
+            eps = guided(denoiser, labels, w, null=denoiser.classes)
+        x, kept = sample(eps, (m, 1, 28, 28), schedule, generator=g, device=ctx.device,
+                         keep=keep if start == 0 else (), clip_x0=config.clip_x0,
+                         sigma=config.sigma)
+        out.append(x.clamp(-1, 1).cpu())
+        chain = chain or kept
+    return torch.cat(out), chain
 
-    w = config.guidance if classes else None
-    samples, chain = draw(config.n_samples, w, config.seed + 2, keep)  # (n_samples, 1, 28, 28)
-    metrics, probs = score(judge, samples, data)
-    sweep: dict[str, dict[str, float]] = {}  # "none" (no label) or "w=..." -> scores
-    if classes:
-        metrics["agreement"] = agreement(probs, classes)
-        # every point of the sweep from the same number of samples: FID is biased upward
-        # for small samples, so the judged w is re-scored on its first sweep_samples
-        m, _ = score(judge, samples[:config.sweep_samples], data)
-        sweep[f"w={w:g}"] = {"w": w, "recognised": m["recognised"], "fid": m["fid"]}
-        for i, w_i in enumerate((None, *config.sweep)):  # None: no label at all
-            key = "none" if w_i is None else f"w={w_i:g}"
-            if key not in sweep:
-                x, _ = draw(config.sweep_samples, w_i, config.seed + 3 + i)
-                m, _ = score(judge, x, data)
-                sweep[key] = {"w": w_i, "recognised": m["recognised"], "fid": m["fid"]}
+
+def evaluate(denoiser: UNet, schedule: Schedule, images: DiffusionData, samples: Tensor,
+             config: Config, ctx: Context
+             ) -> tuple[dict[str, float], Tensor, dict[str, dict[str, float]]]:
+    """The judge's scores of the samples; for a conditional model also their agreement with
+    the class asked for and the guidance sweep. Returns metrics, probabilities, sweep."""
+    metrics, probs = score(images.judge, samples, images.data)
+    sweep: dict[str, dict[str, float]] = {}
+    if images.classes:
+        metrics["agreement"] = agreement(probs, images.classes)
+        sweep = guidance_sweep(denoiser, schedule, images, samples, config, ctx)
         metrics["unconditional_recognised"] = sweep["none"]["recognised"]
         metrics["unconditional_fid"] = sweep["none"]["fid"]
+    return metrics, probs, sweep
+
+
+def guidance_sweep(denoiser: UNet, schedule: Schedule, images: DiffusionData, samples: Tensor,
+                   config: Config, ctx: Context) -> dict[str, dict[str, float]]:
+    """Scores at each guidance scale of the sweep and with no label ("none"), each from
+    `sweep_samples` samples; the judged scale re-scored on its first `sweep_samples`."""
+    # every point from the same number of samples: FID is biased upward for small samples
+    m, _ = score(images.judge, samples[:config.sweep_samples], images.data)
+    sweep = {f"w={config.guidance:g}": {"w": config.guidance, "recognised": m["recognised"],
+                                        "fid": m["fid"]}}
+    for i, w_i in enumerate((None, *config.sweep)):  # None: no label at all
+        key = "none" if w_i is None else f"w={w_i:g}"
+        if key not in sweep:
+            x, _ = draw_samples(denoiser, schedule, config.sweep_samples, w_i,
+                                config.seed + 3 + i, config, ctx)
+            m, _ = score(images.judge, x, images.data)
+            sweep[key] = {"w": w_i, "recognised": m["recognised"], "fid": m["fid"]}
+    return sweep
+
+
+def final_losses(history: list[dict[str, Any]]) -> dict[str, float]:
+    """The last and first training epoch's loss and the last validation loss."""
     trained = [r for r in history if r["phase"] == "train"]
     val = [r for r in history if r["phase"] == "val"]
-    metrics.update({"loss": trained[-1]["loss"], "first_epoch_loss": trained[0]["loss"],
-                    "val_loss": val[-1]["loss"]})
-    ctx.say(summary(metrics))
+    return {"loss": trained[-1]["loss"], "first_epoch_loss": trained[0]["loss"],
+            "val_loss": val[-1]["loss"]}
 
-    result = Result(metrics, dataset=data.name, dataset_label=data.label, history=history,
-                    objects={"model": model, "ema": denoiser, "schedule": schedule,
-                             "sweep": sweep,
-                             "judge": judge, "samples": samples, "probs": probs,
-                             "chain": chain, "data": data})
+
+def save_figures(result: DiffusionResult, real: Tensor, ctx: Context) -> None:
+    """Curves, the schedule, `real` images noised (forward), the denoising chain, the judged
+    samples and the guidance sweep (also to guidance.json)."""
+    keep, chain, schedule = chain_steps(result.schedule.T), result.chain, result.schedule
+    rows = torch.stack([chain[t][:6].clamp(-1, 1) for t in keep], 1)  # (6, steps, 1, 28, 28)
+    figures = {
+        "curves": plots.curves(result.history, ["loss"]),
+        "schedule": schedule_figure(schedule),
+        "forward": forward_figure(real, schedule),
+        "chain": plots.image_rows((rows + 1) / 2, col_labels=[f"t = {t}" for t in keep],
+                                  title="denoising chain x_T -> x_0 (Algorithm 2)"),
+        **judged_figures(result.samples, result.probs, result.data.classes),
+    }
+    if result.sweep:
+        figures["guidance"] = guidance_figure(result.sweep)
+        atomic_write_bytes(ctx.run.dir() / "guidance.json",
+                           (json.dumps(result.sweep, indent=2) + "\n").encode())
+    result.figures = {name: ctx.savefig(fig, name) for name, fig in figures.items()}
+    # what the judge saw, for the cross-lesson bootstrap in `dojo verify`
+    save_judged(result.judge, result.samples, result.data, ctx.run.dir() / JUDGED_FILE)
+
+
+def run(config: Config, ctx: Context) -> DiffusionResult:
+    """Train the denoiser with eq. 14, sample with Algorithm 2 from the EMA weights, judge."""
+    check(config)
+    images = prepare_data(config, ctx)
+    schedule = Schedule.scaled_linear(config.T, ctx.device)
+    model = build_model(config, images.classes, ctx.device)
+    history, denoiser = train(model, schedule, images, config, ctx)
+    w = config.guidance if images.classes else None  # the judged samples: guided, or no label
+    samples, chain = draw_samples(denoiser, schedule, config.n_samples, w, config.seed + 2,
+                                  config, ctx, chain_steps(config.T))  # (n_samples, 1, 28, 28)
+    metrics, probs, sweep = evaluate(denoiser, schedule, images, samples, config, ctx)
+    metrics.update(final_losses(history))
+    ctx.say(summary(metrics))
+    result = DiffusionResult(metrics, dataset=images.data.name, dataset_label=images.data.label,
+                             history=history, model=model, ema=denoiser, schedule=schedule,
+                             sweep=sweep, judge=images.judge, samples=samples, probs=probs,
+                             chain=chain, data=images.data)
     if ctx.is_main:
-        rows = torch.stack([chain[t][:6].clamp(-1, 1) for t in keep], 1)  # (6, steps, 1, 28, 28)
-        figures = {
-            "curves": plots.curves(history, ["loss"]),
-            "schedule": schedule_figure(schedule),
-            "forward": forward_figure(x0[:6], schedule),
-            "chain": plots.image_rows((rows + 1) / 2, col_labels=[f"t = {t}" for t in keep],
-                                      title="denoising chain x_T -> x_0 (Algorithm 2)"),
-            **judged_figures(samples, probs, data.classes),
-        }
-        if sweep:
-            figures["guidance"] = guidance_figure(sweep)
-            atomic_write_bytes(ctx.run.dir() / "guidance.json",
-                               (json.dumps(sweep, indent=2) + "\n").encode())
-        result.figures = {name: ctx.savefig(fig, name) for name, fig in figures.items()}
+        save_figures(result, images.train[0][:6], ctx)
     return result
 
 

@@ -12,27 +12,31 @@ a GIF). At the end, `n_samples` fresh samples get a classifier FID and recognisa
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import torch
 from torch import Tensor
 
-from torchdojo.data.vision import load_images
+from torchdojo.data.vision import ImageData, load_images
 from torchdojo.figures import plots
 from torchdojo.files import atomic_write_bytes
 from torchdojo.methods.gan import make_step
 from torchdojo.methods.judge import (
+    JUDGED_FILE,
+    Judge,
+    JudgedResult,
     agreement,
     asked_classes,
     judged_figures,
     load_judge,
+    save_judged,
     score,
     summary,
     training_set,
 )
 from torchdojo.models.gan import GAN, init_weights
 from torchdojo.models.mlp import count_parameters
-from torchdojo.train.context import SWITCH_NAMES, Context, Result
+from torchdojo.train.context import SWITCH_NAMES, Context
 from torchdojo.train.loop import EpochEnd
 from torchdojo.train.optim import fast
 
@@ -73,23 +77,38 @@ def generate(model: GAN, n: int, generator: torch.Generator, device: torch.devic
     return out
 
 
-def run(config: Config, ctx: Context) -> Result:
-    """Train the DCGAN, snapshot a fixed z every epoch, then judge fresh samples."""
+@dataclass(kw_only=True)
+class GanResult(JudgedResult):
+    model: GAN
+    snapshots: dict[int, Tensor]  # epoch -> the same 64 z drawn after it, (64, 1, 28, 28)
+
+
+def prepare_data(config: Config, ctx: Context) -> tuple[ImageData, tuple[Tensor, ...], Judge]:
+    """The images, the training set on the device (images in [-1, 1], and their labels for a
+    cGAN) and the judge that will score the samples."""
     data = load_images(config.dataset)
     classes = len(data.classes) if config.conditional else 0
     train = training_set(data, config.train_limit, config.seed, labels=bool(classes))
-    real = train[0]  # (N, 1, 28, 28) in [-1, 1]
     judge = load_judge(data, ctx.device, ctx.say)
-    model = GAN(config.latent, config.width, classes).to(ctx.device)
+    return data, tuple(v.to(ctx.device) for v in train), judge
+
+
+def build_model(config: Config, data: ImageData, device: torch.device) -> GAN:
+    """The DCGAN (conditional on the data's classes if asked), with DCGAN's initialisation."""
+    model = GAN(config.latent, config.width, len(data.classes) if config.conditional else 0)
+    model = model.to(device)
     model.apply(init_weights)
+    return model
+
+
+def train(model: GAN, train_set: tuple[Tensor, ...], config: Config, ctx: Context
+          ) -> tuple[list[dict[str, Any]], dict[int, Tensor]]:
+    """D then G on every batch (Adam for each), the same z drawn after every epoch; returns
+    the history and those snapshots."""
     opt_g = torch.optim.Adam(model.generator.parameters(), lr=config.lr,
                              betas=(config.beta1, 0.999), **fast(ctx.device))
     opt_d = torch.optim.Adam(model.discriminator.parameters(), lr=config.lr,
                              betas=(config.beta1, 0.999), **fast(ctx.device))
-    ctx.say(f"DCGAN: generator {count_parameters(model.generator):,} and discriminator "
-            f"{count_parameters(model.discriminator):,} parameters; {real.shape[0]:,} images of "
-            f"{data.label}; judge test accuracy {judge.test_acc:.2%}")
-
     snapshots: dict[int, Tensor] = {}
 
     def snapshot(end: EpochEnd) -> None:
@@ -100,37 +119,61 @@ def run(config: Config, ctx: Context) -> Result:
             atomic_write_bytes(ctx.run.dir() / "samples" / f"epoch-{end.epoch:03d}.png",
                                plots.png_bytes(plots.tile(images)))
 
-    train = tuple(v.to(ctx.device) for v in train)
-    history = ctx.fit(model, train, step_fn=make_step(model, opt_g, opt_d),
+    history = ctx.fit(model, train_set, step_fn=make_step(model, opt_g, opt_d),
                       optimizer={"generator": opt_g, "discriminator": opt_d},
                       epochs=config.epochs, batch_size=config.batch_size, seed=config.seed,
                       callbacks=[snapshot], compile=(model.generator, model.discriminator))
+    return history, snapshots
 
+
+def evaluate(model: GAN, judge: Judge, data: ImageData, config: Config, ctx: Context
+             ) -> tuple[dict[str, float], Tensor, Tensor]:
+    """Judge `n_samples` fresh samples: FID, recognisability (and agreement for a cGAN);
+    returns the metrics, the samples and the judge's probabilities."""
     samples = generate(model, config.n_samples, torch.Generator().manual_seed(config.seed + 2),
                        ctx.device)
     metrics, probs = score(judge, samples, data)
-    if classes:
-        metrics["agreement"] = agreement(probs, classes)
+    if model.classes:
+        metrics["agreement"] = agreement(probs, model.classes)
+    return metrics, samples, probs
+
+
+def save_figures(result: GanResult, ctx: Context) -> None:
+    """Curves, the same z over training (a strip and evolution.gif), the judged samples."""
+    snapshots, history = result.snapshots, result.history
+    epochs = sorted(snapshots)
+    shown = epochs if len(epochs) <= 10 else [epochs[round(i * (len(epochs) - 1) / 9)]
+                                               for i in range(10)]
+    strip = torch.stack([snapshots[e][:8] for e in shown], 1)  # (8, epochs, 1, 28, 28)
+    figures = {
+        "curves": plots.curves(history, ["d_loss", "g_loss", "d_real", "d_fake"]),
+        "evolution": plots.image_rows((strip + 1) / 2, col_labels=[f"epoch {e}" for e in shown],
+                                      title="the same z over training"),
+        **judged_figures(result.samples, result.probs, result.data.classes),
+    }
+    result.figures = {name: ctx.savefig(fig, name) for name, fig in figures.items()}
+    # what the judge saw, for the cross-lesson bootstrap in `dojo verify`
+    save_judged(result.judge, result.samples, result.data, ctx.run.dir() / JUDGED_FILE)
+    if snapshots:
+        atomic_write_bytes(ctx.run.dir() / "evolution.gif",
+                           plots.gif_bytes([plots.tile(snapshots[e]) for e in epochs]))
+
+
+def run(config: Config, ctx: Context) -> GanResult:
+    """Train the DCGAN, snapshot a fixed z every epoch, then judge fresh samples."""
+    data, train_set, judge = prepare_data(config, ctx)
+    model = build_model(config, data, ctx.device)
+    ctx.say(f"DCGAN: generator {count_parameters(model.generator):,} and discriminator "
+            f"{count_parameters(model.discriminator):,} parameters; {train_set[0].shape[0]:,} "
+            f"images of {data.label}; judge test accuracy {judge.test_acc:.2%}")
+    history, snapshots = train(model, train_set, config, ctx)
+    metrics, samples, probs = evaluate(model, judge, data, config, ctx)
     last = [r for r in history if r["phase"] == "train"][-1]
     metrics.update({k: last[k] for k in ("d_loss", "g_loss", "d_real", "d_fake")})
     ctx.say(summary(metrics))
-
-    result = Result(metrics, dataset=data.name, dataset_label=data.label, history=history,
-                    objects={"model": model, "judge": judge, "samples": samples, "probs": probs,
-                             "snapshots": snapshots, "data": data})
+    result = GanResult(metrics, dataset=data.name, dataset_label=data.label, history=history,
+                       model=model, judge=judge, samples=samples, probs=probs,
+                       snapshots=snapshots, data=data)
     if ctx.is_main:
-        epochs = sorted(snapshots)
-        shown = epochs if len(epochs) <= 10 else [epochs[round(i * (len(epochs) - 1) / 9)]
-                                                   for i in range(10)]
-        strip = torch.stack([snapshots[e][:8] for e in shown], 1)  # (8, epochs, 1, 28, 28)
-        figures = {
-            "curves": plots.curves(history, ["d_loss", "g_loss", "d_real", "d_fake"]),
-            "evolution": plots.image_rows((strip + 1) / 2, col_labels=[f"epoch {e}" for e in shown],
-                                          title="the same z over training"),
-            **judged_figures(samples, probs, data.classes),
-        }
-        result.figures = {name: ctx.savefig(fig, name) for name, fig in figures.items()}
-        if snapshots:
-            atomic_write_bytes(ctx.run.dir() / "evolution.gif",
-                               plots.gif_bytes([plots.tile(snapshots[e]) for e in epochs]))
+        save_figures(result, ctx)
     return result

@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from torchdojo.data.datasets import random_subset
+from torchdojo.data.datasets import random_subset, validation_split
 from torchdojo.data.vision import ImageData, load_images
 from torchdojo.figures import plots
 from torchdojo.train import tasks
@@ -28,27 +28,40 @@ class ImageTensors:
 
     data: ImageData
     train: tuple[Tensor, Tensor]  # (N, 1, 28, 28) float, (N,) int64
-    test: tuple[Tensor, Tensor]
+    val: tuple[Tensor, Tensor]  # held out from the training images: curves and choices
+    test: tuple[Tensor, Tensor]  # evaluated once, at the end
     mean: float
     std: float
 
 
+@dataclass(kw_only=True)
+class ClassifierResult(Result):
+    """What a classifier lesson shows: the trained model and the tensors it saw."""
+
+    model: nn.Module
+    tensors: ImageTensors
+
+
 def load_tensors(dataset: str, device: torch.device, *, train_limit: int | None = None,
                  seed: int = 0) -> ImageTensors:
-    """Load, optionally subsample the training set, normalise with train statistics, move."""
+    """Load, hold out a validation split of the training images (seeded), optionally
+    subsample the rest, normalise with train statistics, move."""
     data = load_images(dataset)
     x, y = data.train_x, data.train_y
-    keep = random_subset(x.shape[0], train_limit, seed)
+    held, rest = validation_split(x.shape[0], seed)
+    keep = random_subset(rest.numel(), train_limit, seed)
     if keep is not None:
-        x, y = x[keep], y[keep]
-    scaled = x.to(torch.float32).div_(255)
+        rest = rest[keep]
+    scaled = x[rest].to(torch.float32).div_(255)
     mean, std = scaled.mean().item(), scaled.std().item()
 
-    def normalise(scaled: Tensor) -> Tensor:  # in place: no 188 MB temporaries per step
-        return scaled.sub_(mean).div_(std).unsqueeze(1).to(device)  # (N, 1, 28, 28)
+    def normalise(images: Tensor) -> Tensor:  # in place: no 188 MB temporaries per step
+        return images.sub_(mean).div_(std).unsqueeze(1).to(device)  # (N, 1, 28, 28)
 
+    val = x[held].to(torch.float32).div_(255)
     test = data.test_x.to(torch.float32).div_(255)
-    return ImageTensors(data, (normalise(scaled), y.to(device)),
+    return ImageTensors(data, (normalise(scaled), y[rest].to(device)),
+                        (normalise(val), y[held].to(device)),
                         (normalise(test), data.test_y.to(device)), mean, std)
 
 
@@ -93,12 +106,13 @@ def make_optimizer(model: nn.Module, config: Any, steps_per_epoch: int,
 
 
 def train_classifier(model: nn.Module, tensors: ImageTensors, config: Any, ctx: Context,
-                     callbacks: tuple = (), shift: int = 0) -> Result:
+                     callbacks: tuple = (), shift: int = 0) -> ClassifierResult:
     """Fit with AdamW and a one-cycle schedule, then evaluate on the test set and plot.
 
     `config` needs: epochs, batch_size, lr, weight_decay, seed. The per-epoch "val"
-    metrics are measured on the test set (these configs are fixed, not tuned on it).
-    `shift` > 0 trains on images shifted at random by up to that many pixels.
+    metrics are measured on the validation split held out of the training images; the test
+    set is evaluated once, at the end. `shift` > 0 trains on images shifted at random by up
+    to that many pixels.
     """
     model = model.to(ctx.device)
     steps_per_epoch = -(-tensors.train[0].shape[0] // config.batch_size)
@@ -108,13 +122,15 @@ def train_classifier(model: nn.Module, tensors: ImageTensors, config: Any, ctx: 
         loss_fn = shifted(loss_fn, shift, fill=-tensors.mean / tensors.std)  # black, normalised
     history = ctx.fit(model, tensors.train, loss_fn=loss_fn, optimizer=optimizer,
                       scheduler=scheduler, epochs=config.epochs, batch_size=config.batch_size,
-                      val=tensors.test, seed=config.seed, callbacks=callbacks)
+                      val=tensors.val, seed=config.seed, callbacks=callbacks)
     test = ctx.evaluate(model, tensors.test, tasks.classification)
     train_acc = [r["acc"] for r in history if r["phase"] == "train"][-1]
-    metrics = {"test_acc": test["acc"], "test_loss": test["loss"], "train_acc": train_acc}
+    val_acc = [r["acc"] for r in history if r["phase"] == "val"][-1]
+    metrics = {"test_acc": test["acc"], "test_loss": test["loss"], "train_acc": train_acc,
+               "val_acc": val_acc}
     data = tensors.data
-    result = Result(metrics, dataset=data.name, dataset_label=data.label, history=history,
-                    objects={"model": model, "tensors": tensors})
+    result = ClassifierResult(metrics, dataset=data.name, dataset_label=data.label,
+                              history=history, model=model, tensors=tensors)
     if ctx.is_main:
         logits = tasks.predict(model, tensors.test[0])
         targets = tensors.test[1]
@@ -124,5 +140,6 @@ def train_classifier(model: nn.Module, tensors: ImageTensors, config: Any, ctx: 
             plots.confusion(targets, logits.argmax(-1), data.classes), "confusion")
         result.figures["mistakes"] = ctx.savefig(
             plots.worst_mistakes(images, logits, targets, data.classes), "mistakes")
-        ctx.say(f"test accuracy {100 * test['acc']:.2f}% on {data.label}")
+        ctx.say(f"validation accuracy {100 * val_acc:.2f}% ({tensors.val[1].numel():,} held-out "
+                f"training images); test accuracy {100 * test['acc']:.2f}% on {data.label}")
     return result

@@ -16,8 +16,14 @@ import torch.nn.functional as F
 from matplotlib.figure import Figure
 from torch import Tensor, nn
 
-from torchdojo.data.pairs import PairIndex, pair_index, split_pairs
-from torchdojo.experiments.image_classifier import load_tensors
+from torchdojo.data.pairs import (
+    AdditionPairs,
+    PairIndex,
+    draw_partners,
+    pair_index,
+    split_pairs,
+)
+from torchdojo.experiments.image_classifier import ImageTensors, load_tensors
 from torchdojo.figures import plots
 from torchdojo.models.adder import DigitAdder
 from torchdojo.models.mlp import count_parameters
@@ -76,12 +82,23 @@ def make_loss(index: PairIndex, config: Config) -> LossFn:
     return three_losses
 
 
-def run(config: Config, ctx: Context) -> Result:
+@dataclass(kw_only=True)
+class AdditionResult(Result):
+    model: DigitAdder
+    index: PairIndex  # the pairs as index tensors on the device
+    train_pairs: AdditionPairs
+    test_pairs: AdditionPairs
+    tensors: ImageTensors
+
+
+def run(config: Config, ctx: Context) -> AdditionResult:
     """Train the adder on pairs; report digit and sum accuracy on test pairs, plot losses."""
     tensors = load_tensors(config.dataset, ctx.device, train_limit=config.train_limit,
                            seed=config.seed)
     train_pairs, test_pairs = split_pairs(*tensors.train, *tensors.test, seed=config.seed)
-    index = pair_index(train_pairs, test_pairs)
+    # validation pairs from the held-out training images: the curves; test pairs at the end
+    val_pairs = AdditionPairs(*tensors.val, draw_partners(len(tensors.val[1]), config.seed + 2))
+    index = pair_index(train_pairs, test_pairs, val_pairs)
     model = DigitAdder(config.features, config.hidden, dropout=config.dropout).to(ctx.device)
     ctx.say(f"DigitAdder, {count_parameters(model):,} parameters, {len(train_pairs):,} "
             f"training pairs ({'fresh' if config.fresh_pairs else 'fixed'}) and "
@@ -94,18 +111,18 @@ def run(config: Config, ctx: Context) -> Result:
     scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=config.lr,
                                                     total_steps=steps, pct_start=0.25)
     history = ctx.fit(model, train, loss_fn=loss_fn, optimizer=optimizer, scheduler=scheduler,
-                      epochs=config.epochs, batch_size=config.batch_size, val=index.test,
+                      epochs=config.epochs, batch_size=config.batch_size, val=index.val,
                       seed=config.seed)
     test = ctx.evaluate(model, index.test, loss_fn)
     metrics = {"digit_acc": test["digit_acc"], "sum_acc": test["sum_acc"],
                "sum_from_digits_acc": test["sum_from_digits_acc"], "test_loss": test["loss"]}
-    result = Result(metrics, dataset=tensors.data.name, dataset_label=tensors.data.label,
-                    history=history, objects={"model": model, "index": index,
-                                              "train_pairs": train_pairs, "test_pairs": test_pairs,
-                                              "tensors": tensors},
-                    notes=["Test pairs are made of test images only (a fixed random pairing); "
-                           "sum_from_digits_acc adds the two predicted digits instead of "
-                           "asking the sum head."])
+    result = AdditionResult(metrics, dataset=tensors.data.name,
+                            dataset_label=tensors.data.label, history=history, model=model,
+                            index=index, train_pairs=train_pairs, test_pairs=test_pairs,
+                            tensors=tensors,
+                            notes=["Test pairs are made of test images only (a fixed random "
+                                   "pairing); sum_from_digits_acc adds the two predicted digits "
+                                   "instead of asking the sum head."])
     ctx.say(f"test pairs: digit accuracy {100 * test['digit_acc']:.2f}%, sum head "
             f"{100 * test['sum_acc']:.2f}%, adding the predicted digits "
             f"{100 * test['sum_from_digits_acc']:.2f}%")

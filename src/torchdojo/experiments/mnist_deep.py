@@ -15,13 +15,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Literal
+from typing import Any, Literal
 
 import torch
 from torch import Tensor, nn
 
 from torchdojo.errors import DojoError
 from torchdojo.experiments.image_classifier import (
+    ClassifierResult,
     ImageTensors,
     load_tensors,
     make_optimizer,
@@ -30,7 +31,7 @@ from torchdojo.experiments.image_classifier import (
 from torchdojo.figures import plots
 from torchdojo.models.mlp import MLP, count_parameters, init_weights
 from torchdojo.train import tasks
-from torchdojo.train.context import SWITCH_NAMES, Context, Result
+from torchdojo.train.context import SWITCH_NAMES, Context
 
 Activation = Literal["relu", "sigmoid", "tanh"]
 Init = Literal["default", "kaiming", "xavier", "normal"]
@@ -132,7 +133,8 @@ def name(activation: str, init: str, norm: str) -> str:
 
 
 def compare(config: Config, tensors: ImageTensors, ctx: Context) -> list[dict]:
-    """Short runs of each variant on a subset: test accuracy and per-step gradient norms."""
+    """Short runs of each variant on a subset: validation accuracy (held-out training images)
+    and per-step gradient norms."""
     x, y = tensors.train
     keep = torch.randperm(x.shape[0], generator=torch.Generator().manual_seed(config.seed))
     subset = (x[keep[:config.compare_limit]], y[keep[:config.compare_limit]])
@@ -148,19 +150,27 @@ def compare(config: Config, tensors: ImageTensors, ctx: Context) -> list[dict]:
                 scheduler=scheduler, epochs=short.epochs, batch_size=config.batch_size,
                 seed=config.seed, log=False)
         recorder.close()
-        test = ctx.evaluate(model, tensors.test, tasks.classification)
+        val = ctx.evaluate(model, tensors.val, tasks.classification)
         first = [layer[0] for layer in recorder.norms]  # at step 1, i.e. at initialisation
         rows.append({"activation": activation, "init": init, "norm": norm,
-                     "name": name(activation, init, norm), "test_acc": test["acc"],
+                     "name": name(activation, init, norm), "val_acc": val["acc"],
                      "grad_first_layer": first[0], "grad_last_layer": first[-1],
                      "grad_ratio": first[0] / first[-1], "steps": recorder.steps,
                      "norms": recorder.norms})
-        ctx.say(f"  {rows[-1]['name']:<42s} test acc {100 * test['acc']:5.1f} %   "
+        ctx.say(f"  {rows[-1]['name']:<42s} val acc {100 * val['acc']:5.1f} %   "
                 f"|dL/dW| first / last layer at init {first[0] / first[-1]:.1e}")
     return rows
 
 
-def run(config: Config, ctx: Context) -> Result:
+@dataclass(kw_only=True)
+class DeepResult(ClassifierResult):
+    """The main run's model and tensors, plus the comparison's rows and its own norms."""
+
+    comparison: list[dict[str, Any]]  # one row per variant (name, val_acc, grad_ratio, ...)
+    grad_norms: tuple[list[int], list[list[float]]]  # steps, norms[layer][i] of the main run
+
+
+def run(config: Config, ctx: Context) -> DeepResult:
     """Compare variants in short runs, then train the configured deep MLP to the target."""
     model = build_model(config)  # checks the settings before any data is read
     tensors = load_tensors(config.dataset, ctx.device, train_limit=config.train_limit,
@@ -189,11 +199,10 @@ def run(config: Config, ctx: Context) -> Result:
         key = (row["activation"], row["init"], row["norm"])
         if key in (("sigmoid", "normal", "none"), ("relu", "kaiming", "batch")):
             result.metrics[f"{'_'.join(key)}_grad_ratio"] = row["grad_ratio"]
-        result.notes.append(f"{row['name']}: test acc {100 * row['test_acc']:.1f} % after "
+        result.notes.append(f"{row['name']}: val acc {100 * row['val_acc']:.1f} % after "
                             f"{config.compare_epochs} epoch(s) on {subset:,} images; "
                             f"|dL/dW| first / last layer at init = {row['grad_ratio']:.2g}")
-    result.objects["comparison"] = rows
-    result.objects["grad_norms"] = (recorder.steps, norms)
+    result = DeepResult(**vars(result), comparison=rows, grad_norms=(recorder.steps, norms))
     if ctx.is_main:
         main = f"main run: {name(config.activation, config.init, config.norm)}"
         series = {r["name"]: (r["steps"], r["norms"]) for r in rows
@@ -204,5 +213,5 @@ def run(config: Config, ctx: Context) -> Result:
             ctx.run.write_json("comparison.json", rows)
             result.figures["comparison"] = ctx.savefig(plots.variant_table(
                 [r["name"] for r in rows], [[n[0] for n in r["norms"]] for r in rows],
-                [r["test_acc"] for r in rows]), "comparison")
+                [r["val_acc"] for r in rows]), "comparison")
     return result

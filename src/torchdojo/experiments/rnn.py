@@ -66,11 +66,20 @@ def hand_cell_diff(model: SequenceClassifier, data: SequenceData, n: int = 64) -
     return (hand[real] - ours[real]).abs().max().item()
 
 
-def run(config: Config, ctx: Context) -> Result:
+@dataclass(kw_only=True)
+class RNNResult(Result):
+    model: SequenceClassifier
+    train: SequenceData
+    test: SequenceData
+
+
+def run(config: Config, ctx: Context) -> RNNResult:
     """Train the classifier, check the hand cell against it, draw the hidden state over time."""
     kw = dict(min_len=config.min_len, max_len=config.max_len, vocab_size=config.vocab_size)
     train_data = make_sequences(config.n_train, seed=config.seed, **kw)
     test_data = make_sequences(config.n_test, seed=config.seed + 1, **kw)
+    # the curves use a validation draw of their own; the test draw is scored once, at the end
+    val_data = make_sequences(config.n_test, seed=config.seed + 2, **kw)
     torch.manual_seed(config.seed)
     model = SequenceClassifier(config.vocab_size, 2, embed=config.embed, hidden=config.hidden,
                                cell=config.cell).to(ctx.device)
@@ -83,7 +92,8 @@ def run(config: Config, ctx: Context) -> Result:
     test = as_tensors(test_data, ctx.device)
     history = ctx.fit(model, as_tensors(train_data, ctx.device), loss_fn=sequence_loss,
                       optimizer=optimizer, scheduler=scheduler, epochs=config.epochs,
-                      batch_size=config.batch_size, val=test, seed=config.seed,
+                      batch_size=config.batch_size, val=as_tensors(val_data, ctx.device),
+                      seed=config.seed,
                       grad_clip=config.grad_clip)
     final = ctx.evaluate(model, test, sequence_loss)
     metrics = {"test_acc": final["acc"], "test_loss": final["loss"],
@@ -96,11 +106,11 @@ def run(config: Config, ctx: Context) -> Result:
     ctx.say(f"test accuracy {100 * final['acc']:.2f}% (chance 50%)")
     figures = {"curves": ctx.savefig(plots.curves(history, ["loss", "acc"]), "curves"),
                "hidden_state": ctx.savefig(hidden_state_figure(model, test_data), "hidden_state")}
-    return Result(metrics, dataset="generated",
-                  dataset_label=f"order task: {config.n_train} train / {config.n_test} test "
-                                f"sequences, lengths {config.min_len}-{config.max_len}",
-                  history=history, figures=figures,
-                  objects={"model": model, "train": train_data, "test": test_data})
+    return RNNResult(metrics, dataset="generated",
+                     dataset_label=f"order task: {config.n_train} train / {config.n_test} test "
+                                   f"sequences, lengths {config.min_len}-{config.max_len}",
+                     history=history, figures=figures,
+                     model=model, train=train_data, test=test_data)
 
 
 @torch.no_grad()

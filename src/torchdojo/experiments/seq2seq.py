@@ -72,7 +72,7 @@ def train_translator(model: nn.Module, data: DateData, config: Any, ctx: Context
                                                     total_steps=steps, pct_start=0.2)
     return ctx.fit(model, (data.train_src, data.train_tgt), loss_fn=translation_loss,
                    optimizer=optimizer, scheduler=scheduler, epochs=config.epochs,
-                   batch_size=config.batch_size, val=(data.test_src, data.test_tgt),
+                   batch_size=config.batch_size, val=(data.val_src, data.val_tgt),
                    seed=config.seed, log=log, grad_clip=1.0)
 
 
@@ -104,7 +104,15 @@ def examples(model: nn.Module, data: DateData, n: int = 8) -> list[tuple[str, st
              data.test_text[i][1]) for i in range(n)]
 
 
-def run(config: Config, ctx: Context) -> Result:
+@dataclass(kw_only=True)
+class Seq2SeqResult(Result):
+    model: nn.Module  # with attention
+    data: DateData
+    plain_history: list[dict[str, Any]]  # [] without compare_plain
+    plain: nn.Module | None = None  # the model without attention (compare_plain)
+
+
+def run(config: Config, ctx: Context) -> Seq2SeqResult:
     """Train the plain and the attention encoder-decoder; exact match on unseen dates."""
     data = load_dates(config.n_train, config.n_test, seed=config.seed, device=ctx.device)
     ctx.say(f"data: {data.label}")
@@ -129,10 +137,9 @@ def run(config: Config, ctx: Context) -> Result:
     for written, predicted, true in examples(model, data, 6):
         verdict = "ok" if predicted == true else "want " + true
         ctx.say(f"   {written!r:32} -> {predicted}  {verdict}")
-    result = Result(metrics, dataset="dates", dataset_label=data.label, history=history,
-                    objects={"model": model, "data": data, "plain_history": plain_history})
-    if config.compare_plain:
-        result.objects["plain"] = plain
+    result = Seq2SeqResult(metrics, dataset="dates", dataset_label=data.label, history=history,
+                           model=model, data=data, plain_history=plain_history,
+                           plain=plain if config.compare_plain else None)
     if ctx.is_main:
         result.figures["curves"] = ctx.savefig(plots.curves(history, ["loss", "char_acc"]),
                                                "curves")

@@ -18,7 +18,7 @@ import torch
 from matplotlib.figure import Figure
 from torch import Tensor, nn
 
-from torchdojo.data.datasets import random_subset
+from torchdojo.data.datasets import random_subset, validation_split
 from torchdojo.data.vision import ImageData, load_images
 from torchdojo.figures import plots
 from torchdojo.models.mlp import count_parameters
@@ -71,23 +71,34 @@ def make_loss(binarize: bool) -> LossFn:
     return neg_elbo
 
 
-def load_pixels(config: Config, device: torch.device) -> tuple[ImageData, Tensor, Tensor]:
-    """(data, train pixels, test pixels): (N, 784) in [0, 1]; the test set binarised if asked."""
+def load_pixels(config: Config, device: torch.device
+                ) -> tuple[ImageData, Tensor, Tensor, Tensor]:
+    """(data, train, val, test pixels): (N, 784) in [0, 1]; val is held out of the training
+    images (the curves), test is scored once at the end; both binarised once if asked."""
     data = load_images(config.dataset)
-    x = data.train_x
-    keep = random_subset(x.shape[0], config.train_limit, config.seed)
+    held, rest = validation_split(data.train_x.shape[0], config.seed)
+    keep = random_subset(rest.numel(), config.train_limit, config.seed)
     if keep is not None:
-        x = x[keep]
-    train = x.flatten(1).float() / 255  # (N, 784)
+        rest = rest[keep]
+    train = data.train_x[rest].flatten(1).float() / 255  # (N, 784)
+    val = data.train_x[held].flatten(1).float() / 255
     test = data.test_x.flatten(1).float() / 255
     if config.binarize == "dynamic":
-        test = torch.bernoulli(test, generator=torch.Generator().manual_seed(BINARIZE_SEED))
-    return data, train.to(device), test.to(device)
+        g = torch.Generator().manual_seed(BINARIZE_SEED)
+        test, val = torch.bernoulli(test, generator=g), torch.bernoulli(val, generator=g)
+    return data, train.to(device), val.to(device), test.to(device)
 
 
-def run(config: Config, ctx: Context) -> Result:
+@dataclass(kw_only=True)
+class VAEResult(Result):
+    model: VAE
+    data: ImageData
+    test: Tensor  # (N, 784) the test pixels the model was scored on
+
+
+def run(config: Config, ctx: Context) -> VAEResult:
     """Train the VAE on -ELBO; report test -ELBO (and an IWAE estimate), plot what it learned."""
-    data, train, test = load_pixels(config, ctx.device)
+    data, train, val, test = load_pixels(config, ctx.device)
     model = VAE(config.latent, config.hidden).to(ctx.device)
     ctx.say(f"VAE 784-{config.hidden}-{config.latent}(x2)-{config.hidden}-784, "
             f"{count_parameters(model):,} parameters, on {data.label}, "
@@ -95,7 +106,7 @@ def run(config: Config, ctx: Context) -> Result:
     loss_fn = make_loss(config.binarize == "dynamic")
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, **fast(ctx.device))
     history = ctx.fit(model, (train,), loss_fn=loss_fn, optimizer=optimizer,
-                      epochs=config.epochs, batch_size=config.batch_size, val=(test,),
+                      epochs=config.epochs, batch_size=config.batch_size, val=(val,),
                       seed=config.seed)
     test_metrics = ctx.evaluate(model, (test,), loss_fn)
     last = [r for r in history if r["phase"] == "train"][-1]
@@ -110,8 +121,8 @@ def run(config: Config, ctx: Context) -> Result:
         metrics[f"test_nll_iw{config.iw_samples}"] = nll.mean().item()
         notes.append(f"test_nll_iw{config.iw_samples}: importance-weighted (IWAE, "
                      f"k={config.iw_samples}) estimate of -log p(x), a tighter bound than -ELBO.")
-    result = Result(metrics, dataset=data.name, dataset_label=data.label, history=history,
-                    notes=notes, objects={"model": model, "data": data, "test": test})
+    result = VAEResult(metrics, dataset=data.name, dataset_label=data.label, history=history,
+                       notes=notes, model=model, data=data, test=test)
     ctx.say(f"test -ELBO {metrics['test_neg_elbo']:.2f} nats (recon {metrics['test_recon']:.2f}"
             f" + KL {metrics['test_kl']:.2f}) on {data.label}")
     if ctx.is_main:

@@ -236,7 +236,7 @@ def variant_table(names: Sequence[str], layer_values: Sequence[Sequence[float]],
     for i, a in enumerate(accs):
         right.text(100 * a + 1, i, f"{100 * a:.1f}", va="center", fontsize=7)
     right.set_xlim(0, 110)
-    right.set_xlabel("test accuracy after the short run (%)")
+    right.set_xlabel("validation accuracy after the short run (%)")
     right.grid(alpha=0.3, axis="x")
     fig.tight_layout()
     return fig

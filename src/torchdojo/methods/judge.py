@@ -13,6 +13,7 @@ import hashlib
 import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import torch
 from matplotlib.figure import Figure
@@ -23,10 +24,16 @@ from torchdojo.data.datasets import random_subset
 from torchdojo.data.vision import ImageData
 from torchdojo.figures import plots
 from torchdojo.files import atomic_write_bytes
-from torchdojo.methods.fid import class_shares, frechet_distance, recognisability
+from torchdojo.methods.fid import (
+    class_shares,
+    feature_statistics,
+    frechet_distance,
+    recognisability,
+)
+from torchdojo.methods.lead import Judged
 from torchdojo.models.lenet import LeNet5
 from torchdojo.train import tasks
-from torchdojo.train.context import Context
+from torchdojo.train.context import Context, Result
 
 # About 80,000 images seen (20 epochs of the 4,000-digit sample, 2 of full MNIST): a sure
 # judge (a timid one calls even real digits unrecognised), at a bounded cost.
@@ -66,6 +73,16 @@ class Judge:
     def probs(self, images: Tensor) -> Tensor:
         """(N, 1, 28, 28) in [-1, 1] -> (N, 10) class probabilities (on the CPU)."""
         return tasks.predict(self.model, self._inputs(images)).softmax(-1).cpu()
+
+
+@dataclass(kw_only=True)
+class JudgedResult(Result):
+    """What a generator's lesson shows (gan, diffusion): its judged samples and the judge."""
+
+    judge: Judge
+    data: ImageData  # the real images: their classes, and the FID's reference
+    samples: Tensor  # (n_samples, 1, 28, 28) in [-1, 1], on the CPU
+    probs: Tensor  # (n_samples, classes): the judge's softmax of each sample
 
 
 def to_unit_range(images: Tensor) -> Tensor:
@@ -189,3 +206,14 @@ def judged_figures(samples: Tensor, probs: Tensor, classes: Sequence[str],
                                     title="samples, with the judge's label and confidence"),
         "classes": plots.class_shares(class_shares(probs), classes),
     }
+
+
+JUDGED_FILE = "judged.pt"  # in a generator's run folder: what the cross-lesson check reads
+
+
+def save_judged(judge: Judge, samples: Tensor, data: ImageData, path: Path) -> None:
+    """Save what the judge saw of `samples` (probabilities, features, and the real training
+    images' feature Gaussian), so `dojo verify` can bootstrap one generator against another
+    (methods/lead.py) without sampling again."""
+    mu, sigma = feature_statistics(judge.features(to_unit_range(data.train_x)))
+    Judged(judge.probs(samples), judge.features(samples), mu, sigma).save(path)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib
-import json
 import os
 import time
 from dataclasses import dataclass
@@ -186,14 +185,14 @@ def execute(started: Started) -> Result:
 
 def _config_record(started: Started) -> dict[str, Any]:
     ctx = started.ctx
-    record = json.loads(json.dumps({  # on resume, the first record's fields stay
+    record = {
         "lesson": started.lesson.id, "config": configs.to_dict(started.config),
         "quick": started.quick, "device": str(ctx.device),
         "created": time.strftime("%Y-%m-%d %H:%M:%S"),
         "switches": {"amp": ctx.amp, "compile": ctx.compile, "nproc": ctx.world_size},
         "applied": dict(ctx.applied),
-    }))
-    if ctx.run is not None and ctx.run.resume:
+    }
+    if ctx.run is not None and ctx.run.resume:  # on resume, the first record's fields stay
         saved = ctx.run.read_json("config.json")
         record = {**record, **{k: saved[k] for k in ("created", "config") if k in saved}}
     return record

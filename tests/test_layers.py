@@ -21,7 +21,9 @@ FORBIDDEN = {
     "figures": {"experiments", "runner", "cli", "exercises", "book"},
     "experiments": {"runner", "cli", "exercises", "book"},
     "runner": {"cli", "exercises", "book"},
-    "exercises": {"cli", "runner", "experiments", "book"},
+    "exercises": {"cli", "runner", "experiments", "book", "notebook", "lab"},
+    "notebook": {"cli", "runner", "experiments", "book", "lab"},
+    "lab": {"cli"},
     "book": {"cli"},
     "files": {"data", "models", "train", "methods", "figures", "experiments", "runner", "cli"},
 }

@@ -25,9 +25,16 @@ def cmd_exercises(args: argparse.Namespace) -> int:
     from torchdojo.exercises.stubs import init_workspace
 
     folder = Path(args.dir)
-    written, kept = init_workspace(folder, list(exercises))
+    written, kept = init_workspace(folder, list(exercises), notebooks=args.notebooks)
     for path in kept:
         print(f"kept your {path.name} (it exists; delete it to get a fresh stub)")
+    if args.notebooks:
+        from torchdojo.exercises.notebooks import notebook_name
+
+        print(f"wrote {len(written)} files to {folder}. Next: open "
+              f"{notebook_name(exercises[0])} in Jupyter (`jupyter lab {folder}`), write the "
+              f"stub cell, run it, then run `check({exercises[0].number})` below it.")
+        return 0
     print(f"wrote {len(written)} files to {folder}. Next: cd {folder} and open "
           f"{exercises[0].file_name}, then run `dojo check {exercises[0].slug}`.")
     return 0
@@ -134,6 +141,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     actions.add_parser("list", help="every exercise, in course order")
     init = actions.add_parser("init", help="write a workspace of stub files into DIR")
     init.add_argument("dir", metavar="DIR")
+    init.add_argument("--notebooks", action="store_true",
+                      help="one Jupyter notebook per exercise (graded by check(N) in it) "
+                           "instead of .py stubs")
     p.set_defaults(func=cmd_exercises)
 
     p = subparsers.add_parser("check", help="check your exercises against hidden tests",

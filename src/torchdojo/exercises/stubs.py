@@ -46,12 +46,20 @@ def readme(exercises: list[Exercise]) -> str:
     return README_TEMPLATE.read_text(encoding="utf-8").replace("{{EXERCISES}}", rows)
 
 
-def init_workspace(folder: Path, exercises: list[Exercise]) -> tuple[list[Path], list[Path]]:
-    """Write stubs and the README into `folder`; never overwrite. Returns (written, kept)."""
+def init_workspace(folder: Path, exercises: list[Exercise], *, notebooks: bool = False
+                   ) -> tuple[list[Path], list[Path]]:
+    """Write stubs (or exercise notebooks) and a README into `folder`; never overwrite.
+
+    Returns (written, kept)."""
     folder.mkdir(parents=True, exist_ok=True)
     written, kept = [], []
-    files = [(folder / ex.file_name, make_stub(ex)) for ex in exercises]
-    files.append((folder / "README.md", readme(exercises)))
+    if notebooks:
+        from torchdojo.exercises.notebooks import notebook_files
+
+        files = notebook_files(folder, exercises)
+    else:
+        files = [(folder / ex.file_name, make_stub(ex)) for ex in exercises]
+        files.append((folder / "README.md", readme(exercises)))
     for path, text in files:
         try:
             with open(path, "x", encoding="utf-8") as f:  # "x": fails if the file exists

@@ -1,0 +1,1 @@
+"""`dojo lab`: the course as a JupyterLab workspace (lessons, exercises, a start page)."""

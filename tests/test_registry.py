@@ -42,3 +42,16 @@ def test_unknown_id_suggests_the_closest():
 def test_every_lesson_has_a_measurable_target():
     for lesson in registry.all_lessons():
         assert lesson.checks and all(check.targets for check in lesson.checks), lesson.id
+
+
+def test_target_text_is_derived_from_the_checks():
+    assert registry.Target("test_acc", ">=", 0.98).text == "test_acc >= 98 %"
+    assert registry.Target("best_arm_share", ">=", 0.8).text == "best_arm_share >= 80 %"
+    assert registry.Target("max_abs_diff", "<=", 1e-6).text == "max_abs_diff <= 1e-6"
+    assert str(registry.Target("test_acc", ">=", 0.98)) == "test_acc >= 0.98"  # verdict key
+    mlp = registry.find("mnist-mlp")
+    assert mlp.checks[0].text == "MNIST: test_acc >= 98 %"
+    assert mlp.target == "MNIST: test_acc >= 98 %; Fashion-MNIST: test_acc >= 89 %"
+    assert registry.find("xor").target == "single_layer_acc <= 75 %, mlp_acc >= 100 %"
+    noted = registry.Lesson("x", "X", 1, "002", checks=mlp.checks, note="on a GPU: 99 %")
+    assert noted.target.endswith("(on a GPU: 99 %)")

@@ -1,11 +1,13 @@
 """Open every page of a built book in headless Chromium; screenshot it; fail on any problem.
 
-    python -m torchdojo.book.browser_check BOOK_DIR [--shots DIR]
+    python -m torchdojo.book.browser_check BOOK_DIR [--shots DIR] [--pdf]
 
 Drives Debian's `chromium` through `chromedriver` (package chromium-driver) over its
 WebDriver HTTP API with the standard library only. A page fails when it does not load,
 logs a console error (a missing file, a script error, a blocked network request), shows
 a broken image, or leaves a KaTeX error. The static checks of `linkcheck` run first.
+With `--pdf` (or when the book has any), every deck's two PDFs must be there: the one
+with notes longer than the one without wherever the deck has speaker notes.
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ return {
   height: Math.max(document.documentElement.scrollHeight,
                    document.body ? document.body.scrollHeight : 0),
   reveal: typeof Reveal !== 'undefined' ? (Reveal.isReady() ? Reveal.getTotalSlides() : -1) : null,
+  notes: document.querySelectorAll('aside.notes').length,
 };
 """
 
@@ -65,6 +68,7 @@ class PageReport:
     images: int = 0
     math: int = 0
     slides: int | None = None
+    notes: int = 0
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     shot: str = ""
@@ -133,7 +137,7 @@ def check_page(driver: WebDriver, path: Path, root: Path, shots: Path) -> PageRe
         facts = driver.do("POST", "/execute/sync", {"script": PAGE_FACTS, "args": []})
     time.sleep(0.2)
     report.title, report.images, report.math = facts["title"], facts["images"], facts["katex"]
-    report.slides = facts["reveal"]
+    report.slides, report.notes = facts["reveal"], facts["notes"]
     if facts["ready"] != "complete":
         report.errors.append(f"document not loaded (readyState {facts['ready']})")
     report.errors += [f"broken image {src}" for src in facts["broken"]]
@@ -193,6 +197,29 @@ def run(book: Path, shots: Path) -> list[PageReport]:
             driver.close()
 
 
+def check_pdfs(book: Path) -> list[str]:
+    """Problems with the decks' PDFs (`dojo book --pdf`): missing, not a PDF, notes absent."""
+    from torchdojo.book.pdf import page_count
+
+    problems = []
+    for deck in sorted((book / "slides").glob("*.html")):
+        pages, bad = {}, []
+        for suffix in (".pdf", ".notes.pdf"):
+            path = deck.with_suffix(suffix)
+            data = path.read_bytes() if path.is_file() else b""
+            if not data.startswith(b"%PDF"):
+                bad.append(f"{path.relative_to(book)}: {'not a PDF' if data else 'missing'}")
+            pages[suffix] = page_count(data)
+        problems += bad
+        has_notes = '<aside class="notes">' in deck.read_text(encoding="utf-8")
+        if has_notes and not bad and pages[".notes.pdf"] <= pages[".pdf"]:
+            problems.append(f"{deck.stem}: the PDF with notes has {pages['.notes.pdf']} pages, "
+                            f"no more than the one without ({pages['.pdf']})")
+        print(f"pdf  {deck.stem:28s} {pages['.pdf']:3d} pages, with notes "
+              f"{pages['.notes.pdf']:3d}{'' if has_notes else ' (deck has no notes)'}")
+    return problems
+
+
 def main(argv: list[str] | None = None) -> int:
     """Static checks, then the browser; print one line per page; exit 1 on any problem."""
     from torchdojo import registry
@@ -201,16 +228,20 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("book", type=Path)
     parser.add_argument("--shots", type=Path, help="screenshot folder (default BOOK/screenshots)")
+    parser.add_argument("--pdf", action="store_true",
+                        help="require each deck's PDFs, with and without notes")
     args = parser.parse_args(argv)
     if not (args.book / "index.html").is_file():
         raise SystemExit(f"no book at {args.book} (build it with `dojo book --quick`)")
     shots = args.shots or args.book / "screenshots"
     problems = check_book(args.book, {lesson.id: lesson.title for lesson in registry.LESSONS})
+    if args.pdf or any((args.book / "slides").glob("*.pdf")):
+        problems += check_pdfs(args.book)
     for problem in problems:
         print(f"STATIC {problem}")
     reports = run(args.book, shots)
     for r in reports:
-        extra = f" slides={r.slides}" if r.slides is not None else ""
+        extra = f" slides={r.slides} notes={r.notes}" if r.slides is not None else ""
         status = "FAIL" if r.errors else "ok  "
         print(f"{status} {r.page:32s} images={r.images:<3d} math={r.math:<4d}{extra}  "
               f"'{r.title}'")

@@ -124,8 +124,8 @@ def _write(out: Path, notebooks: dict[str, Any], measured: dict[str, results.Mea
     order = [lesson for lesson in registry.all_lessons() if lesson.id in notebooks]
     numbers = {lesson.id: n for n, lesson in enumerate(registry.all_lessons(), start=1)}
     for i, lesson in enumerate(order):
-        nb = notebooks[lesson.id]
-        nbformat.write(nb, out / "notebooks" / f"{lesson.id}.ipynb")
+        nb = convert.with_header(notebooks[lesson.id], lesson)  # from the registry, not cached
+        nbformat.write(convert.without_notes(nb), out / "notebooks" / f"{lesson.id}.ipynb")
         info = _page_info(lesson, numbers[lesson.id], measured.get(lesson.id), quick=quick,
                           prev=order[i - 1] if i > 0 else None,
                           next=order[i + 1] if i + 1 < len(order) else None)

@@ -17,17 +17,25 @@ def cmd_book(args: argparse.Namespace) -> int:
     from torchdojo.book.extra import require_notebooks
 
     require_notebooks()  # before any other output: a missing extra is one line, exit 2
+    if args.pdf:
+        from torchdojo.book.pdf import find_chromium, print_decks
+
+        find_chromium()  # before minutes of building: no Chromium is one line, exit 2
     out = Path(args.out)
     if not args.quick:
         print("full mode: each lesson runs its real config (minutes each on a CPU; cached "
               "afterwards). `dojo book --quick` builds in a few minutes.", file=sys.stderr)
-    built = build(out, args.lesson, quick=args.quick, slides=args.slides,
+    built = build(out, args.lesson, quick=args.quick, slides=args.slides or args.pdf,
                   keep_going=args.keep_going,
                   results_path=Path(args.results) if args.results else None,
                   force=args.force, timeout=args.timeout, progress=not args.quiet)
     print(f"executed {len(built.executed)}, from cache {len(built.cached)}; "
           f"{len(built.pages)} lesson pages" +
-          (f", {len(built.slides)} slide decks" if args.slides else ""))
+          (f", {len(built.slides)} slide decks" if args.slides or args.pdf else ""))
+    if args.pdf:
+        printed = print_decks(out / "slides" / f"{lesson_id}.html" for lesson_id in built.slides)
+        print(f"printed {len(printed)} PDFs ({sum(pages for _, pages in printed)} pages), "
+              f"each deck with and without notes, into {out / 'slides'}")
     for failure in built.failures:
         print(f"FAILED: {failure}", file=sys.stderr)
     print(f"open {built.index.resolve().as_uri()}")
@@ -77,6 +85,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--lesson", nargs="+", default=[], metavar="ID",
                    help="build only these lessons (others already built stay in the book)")
     p.add_argument("--slides", action="store_true", help="also write a reveal.js deck per lesson")
+    p.add_argument("--pdf", action="store_true",
+                   help="also print each deck to PDF, with and without the teacher's notes "
+                        "(slides/ID.pdf, slides/ID.notes.pdf; needs Chromium; implies --slides)")
     p.add_argument("--keep-going", action="store_true",
                    help="build the other lessons when one fails, then list the failures")
     p.add_argument("--results", metavar="PATH",

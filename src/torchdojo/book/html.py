@@ -38,12 +38,15 @@ def _lab_static() -> Path:
 
 
 def lesson_page(nb: Any, info: dict[str, Any]) -> str:
-    """One lesson's page: its narrative, code and outputs, with the facts and nav in `info`."""
+    """One lesson's page: its narrative, code and outputs (no teacher notes), with the
+    measured results and nav in `info`."""
     from nbconvert import HTMLExporter
+
+    from torchdojo.book.convert import without_notes
 
     exporter = HTMLExporter(template_name="dojo-lesson", extra_template_basedirs=[str(TEMPLATES)],
                             exclude_input_prompt=True, exclude_output_prompt=True)
-    body, _ = exporter.from_notebook_node(nb, resources={"dojo": info})
+    body, _ = exporter.from_notebook_node(without_notes(nb), resources={"dojo": info})
     return body
 
 

@@ -18,10 +18,21 @@ def huge(g: torch.Generator, *shape: int) -> torch.Tensor:
     return z
 
 
+FAR_APART = "one row's scores are near 1000, the next row's near -1000"
+OWN_MAX = "subtract each row's own maximum (dim=-1, keepdim=True): with one maximum for the " \
+          "whole tensor, a row far below it underflows to 0 / 0"
+
+
+def far_apart(g: torch.Generator, rows: int, classes: int) -> torch.Tensor:
+    """Rows of ordinary scores shifted by +1000, -1000, +1000, ...: each needs its own max."""
+    shift = torch.tensor([1000.0, -1000.0], dtype=torch.float64).repeat(rows)[:rows, None]
+    return randn(g, rows, classes, scale=3) + shift
+
+
 def _standardize(g: torch.Generator) -> list[Case]:
     cases = []
-    for offset in (0.0, 0.0, 100.0):
-        n, d = integer(g, 2, 12), integer(g, 1, 6)
+    for offset, d_min in ((0.0, 2), (0.0, 1), (100.0, 1)):  # D >= 2 once: else the mean of
+        n, d = integer(g, 2, 12), integer(g, d_min, 6)  # everything is the column's mean
         x = randn(g, n, d, scale=real(g, 0.5, 5)) + offset * randn(g, 1, d)
         cases.append(Case({"X": x}, note="columns with means far from 0" if offset else ""))
     return cases
@@ -49,16 +60,37 @@ def _affine(g: torch.Generator) -> list[Case]:
 
 
 def _argmax(g: torch.Generator) -> list[Case]:
-    shapes = [(integer(g, 2, 8), 2, 3), (4, 3, 4), (5, 2, 5)]  # (B, in, C); B == C catches dim=0
-    return [Case({"X": randn(g, b, n_in), "W": randn(g, c, n_in), "b": randn(g, c)})
-            for b, n_in, c in shapes]
+    # (B, in, C, scale of X); B == C catches dim=0; inputs near 0 leave the choice to the bias
+    shapes = [(integer(g, 2, 8), 2, 3, 1.0), (4, 3, 4, 1.0), (5, 2, 5, 0.1)]
+    return [Case({"X": randn(g, b, n_in, scale=scale), "W": randn(g, c, n_in), "b": randn(g, c)},
+                 note="inputs near 0: the bias decides" if scale < 1 else "")
+            for b, n_in, c, scale in shapes]
+
+
+def _with_scores(X: torch.Tensor, w: torch.Tensor, b: torch.Tensor,
+                 scores: torch.Tensor) -> torch.Tensor:
+    """X with its first rows moved along w so that their scores X @ w + b are `scores`."""
+    X = X.clone()
+    k = len(scores)
+    X[:k] += ((scores - b - X[:k] @ w) / (w @ w))[:, None] * w
+    return X
 
 
 def _threshold(g: torch.Generator) -> list[Case]:
     cases = []
     for _ in range(3):
-        b, n_in = integer(g, 3, 10), integer(g, 1, 4)
-        cases.append(Case({"X": randn(g, b, n_in), "w": randn(g, n_in), "b": randn(g)}))
+        n, n_in = integer(g, 6, 12), integer(g, 1, 4)
+        w, b = away_from_zero(g, n_in, gap=0.3), away_from_zero(g, gap=0.3)
+        # a point whose class the bias decides (score b / 2, X @ w = -b / 2) and one with a
+        # score in (0, 0.5): they tell `> 0` from a forgotten bias and from `> 0.5`
+        X = _with_scores(randn(g, n, n_in), w, b, torch.stack([b / 2, uniform(g, 0.05, 0.45)]))
+        cases.append(Case({"X": X, "w": w, "b": b}, note="two points close to the boundary"))
+    n_in = integer(g, 2, 4)
+    X = torch.randint(-3, 4, (8, n_in), generator=g).double()
+    w = torch.randint(1, 4, (n_in,), generator=g).double()
+    cases.append(Case({"X": X, "w": w, "b": -(X[0] @ w)},  # integers: the score is exactly 0
+                      note="the first point lies exactly on the boundary (score 0)",
+                      advice="a score of exactly 0 is class 0: class 1 needs a score > 0"))
     return cases
 
 
@@ -69,6 +101,9 @@ def _softmax(g: torch.Generator) -> list[Case]:
     s = (3, 4)
     cases.append(Case({"z": huge(g, *s)}, note="scores as large as 1000",
                       advice=STABILITY, grad=("z",), cotangent=randn(g, *s)))
+    s = (2, integer(g, 2, 6))
+    cases.append(Case({"z": far_apart(g, *s)}, note=FAR_APART, advice=OWN_MAX, grad=("z",),
+                      cotangent=randn(g, *s)))
     return cases
 
 
@@ -80,6 +115,13 @@ def _ce_point(g: torch.Generator) -> list[Case]:
         note = "scores as large as 1000" if scale > 100 else ""
         cases.append(Case({"z": z, "y": integer(g, 0, c - 1)}, grad=("z",),
                           note=note, advice=STABILITY if note else ""))
+    c = integer(g, 2, 10)
+    z, y = huge(g, c), integer(g, 1, c - 1)
+    z[y] = -1000.0  # its probability underflows to 0: only the log-sum-exp form stays finite
+    cases.append(Case({"z": z, "y": y}, grad=("z",),
+                      note="scores as large as 1000; the true class's is -1000",
+                      advice="compute the log-sum-exp (stably) and subtract z[y]; the log of "
+                             "the softmax probability is log(0) here"))
     return cases
 
 
@@ -91,6 +133,9 @@ def _ce_batch(g: torch.Generator) -> list[Case]:
         logits = huge(g, b, c) if scale > 100 else randn(g, b, c, scale=scale)
         cases.append(Case({"logits": logits, "targets": labels(g, c, b)},
                           grad=("logits",), note=note, advice=STABILITY if scale > 100 else ""))
+    b, c = integer(g, 2, 6), integer(g, 2, 10)
+    cases.append(Case({"logits": far_apart(g, b, c), "targets": labels(g, c, b)},
+                      grad=("logits",), note=FAR_APART, advice=OWN_MAX))
     return cases
 
 
@@ -128,11 +173,27 @@ def _gd_step(g: torch.Generator) -> list[Case]:
     return cases
 
 
+def _both_signs(x: torch.Tensor) -> torch.Tensor:
+    """x with its first entry made positive and its second negative."""
+    x = x.clone()
+    flat = x.view(-1)
+    flat[0], flat[1] = flat[0].abs(), -flat[1].abs()
+    return x
+
+
+def _zeroed_by_relu(X: torch.Tensor, W1: torch.Tensor, b1: torch.Tensor) -> torch.Tensor:
+    """b1 that puts hidden unit 0 at -0.5 and unit 1 at 1.5 on the first point: ReLU must zero
+    the one (and its gradient) and pass the other (slope 1, though its value is not 1)."""
+    b1 = b1.clone()
+    b1[:2] = torch.tensor([-0.5, 1.5], dtype=b1.dtype) - X[0] @ W1[:2].T
+    return b1
+
+
 def _activations(g: torch.Generator) -> list[Case]:
     cases = []
     for entry in ("relu", "sigmoid"):
         for shape in ((integer(g, 2, 9),), (integer(g, 1, 4), integer(g, 2, 4))):
-            x = away_from_zero(g, *shape) * 3
+            x = _both_signs(away_from_zero(g, *shape) * 3)  # not all negative, not all positive
             cases.append(Case({"x": x}, entry=entry, grad=("x",), cotangent=randn(g, *shape)))
     cases.append(Case({"x": torch.tensor([-800.0, -40.0, 0.5, 40.0, 800.0], dtype=torch.float64)},
                       entry="sigmoid", grad=("x",), note="inputs as large as 800 in size",
@@ -171,7 +232,8 @@ def _xor(g: torch.Generator) -> list[Case]:
     cases = []
     for h in (2, integer(g, 3, 6)):
         b = integer(g, 2, 6)
-        cases.append(Case({"X": uniform(g, 0, 1, b, 2), "W1": randn(g, h, 2), "b1": randn(g, h),
+        X, W1 = uniform(g, 0, 1, b, 2), randn(g, h, 2)
+        cases.append(Case({"X": X, "W1": W1, "b1": _zeroed_by_relu(X, W1, randn(g, h)),
                            "w2": randn(g, h), "b2": randn(g)}, entry="xor_forward",
                           grad=("W1", "w2"), cotangent=randn(g, b)))
     corners = torch.tensor([[0.0, 0], [0, 1], [1, 0], [1, 1]], dtype=torch.float64)
@@ -194,7 +256,10 @@ def _ce_backward(g: torch.Generator) -> list[Case]:
     for b, scale in ((integer(g, 2, 8), 1.0), (1, 2.0), (4, 1000.0)):
         c = integer(g, 2, 6)
         logits = huge(g, b, c) if scale > 100 else randn(g, b, c, scale=scale)
-        cases.append(Case({"logits": logits, "targets": labels(g, c, b)},
+        targets = labels(g, c, b)
+        if b > 1:  # two classes at least: onehot[:, targets] = 1 is then wrong
+            targets[1] = (targets[0] + integer(g, 1, c - 1)) % c
+        cases.append(Case({"logits": logits, "targets": targets},
                           note="logits as large as 1000" if scale > 100 else ""))
     return cases
 
@@ -203,8 +268,10 @@ def _two_layer_backward(g: torch.Generator) -> list[Case]:
     cases = []
     for b in (integer(g, 2, 8), 1):
         n_in, h, c = integer(g, 1, 4), integer(g, 2, 6), integer(g, 2, 4)
-        cases.append(Case({"X": randn(g, b, n_in), "y": labels(g, c, b), "W1": randn(g, h, n_in),
-                           "b1": randn(g, h), "W2": randn(g, c, h), "b2": randn(g, c)}))
+        X, W1 = randn(g, b, n_in), randn(g, h, n_in)
+        cases.append(Case({"X": X, "y": labels(g, c, b), "W1": W1,
+                           "b1": _zeroed_by_relu(X, W1, randn(g, h)), "W2": randn(g, c, h),
+                           "b2": randn(g, c)}))
     return cases
 
 

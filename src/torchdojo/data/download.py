@@ -22,6 +22,7 @@ MIRRORS: dict[str, list[str]] = {
     "mnist": ["https://ossci-datasets.s3.amazonaws.com/mnist/",
               "http://yann.lecun.com/exdb/mnist/"],
     "fashion-mnist": ["http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"],
+    "cifar10": ["https://www.cs.toronto.edu/~kriz/"],  # the authors' page, as torchvision's
 }
 CHUNK = 1 << 16
 

@@ -9,9 +9,12 @@ from torchdojo.exercises.checks import (
     foundations,
     images,
     part0_autograd_function,
+    part0_cifar10,
     part0_intro,
     part0_landscape,
+    part0_latent_diffusion,
     part0_quickstart,
+    part0_transfer,
     reinforcement,
     sequences,
 )
@@ -22,6 +25,9 @@ from torchdojo.exercises.spec import Exercise
 EXERCISES: tuple[Exercise, ...] = (
     part0_intro.EXERCISES + part0_autograd_function.EXERCISES + part0_landscape.EXERCISES
     + part0_quickstart.EXERCISES
+    + part0_transfer.EXERCISES
+    + part0_cifar10.EXERCISES
+    + part0_latent_diffusion.EXERCISES
     + foundations.EXERCISES + images.EXERCISES + sequences.EXERCISES + reinforcement.EXERCISES)
 
 

@@ -11,10 +11,6 @@
 # ---
 
 # %% [markdown]
-# # Attention
-#
-# *Seed 004 (transformers).* Target: every piece **matches torch's own to 1e-5**.
-#
 # A recurrent network squeezes the past into one vector. Attention lets every
 # position look at every other directly. Each position emits a **query** $q$ ("what
 # am I looking for?"), a **key** $k$ ("what do I contain?") and a **value** $v$ ("what
@@ -98,13 +94,14 @@ print("max |ours - nn.MultiheadAttention| =", (a - b).abs().max().item())
 from torchdojo.runner import quick_mode, run_experiment
 
 result = run_experiment("attention", quick=quick_mode())
-for name, value in result.objects["diffs"].items():
+print({k: float(f"{v:.4g}") for k, v in result.metrics.items()})  # every metric, 4 digits
+for name, value in result.diffs.items():
     print(f"{name:18s} {value:.1e}")
 
 # %%
 from torchdojo.experiments.attention import heads_figure
 
-mha = result.objects["mha"]
+mha = result.mha
 x = torch.randn(1, 12, mha.d_model)
 show.figure(heads_figure(mha(x, causal=True)[1][0]))
 
@@ -114,3 +111,72 @@ show.figure(heads_figure(mha(x, causal=True)[1][0]))
 # - Remove the $\sqrt{d_k}$ from a copy of `scaled_dot_product_attention` and look at
 #   the weights for $d_k = 512$: nearly one-hot.
 # - The `transformer` lesson builds a full model from these pieces.
+
+# %% [markdown]
+# ## Your turn
+#
+# Predict first, then run; each cell prints the number to compare.
+#
+# **1. No 1/√d_k.** *Predict*: for random queries and keys with d_k = 512, how large is
+# a row's largest attention weight on average, with the scale and without it?
+
+# %%
+d_k = 512
+scaled = False  # True: the formula's 1 / sqrt(d_k)
+
+
+def largest_weight(scale: bool) -> float:
+    g = torch.Generator().manual_seed(0)
+    q, k = (torch.randn(1, 12, d_k, generator=g) for _ in range(2))  # (B, T, d_k)
+    scores = q @ k.transpose(-2, -1) / (d_k ** 0.5 if scale else 1.0)  # (B, T, T)
+    return scores.softmax(-1).max(-1).values.mean().item()
+
+
+show.compare(largest_weight(True), show.your_turn(lambda: largest_weight(scaled)))
+
+# %% [markdown]
+# **2. A wide model.** *Predict*: with `d_model=1024`, does the largest difference from
+# torch's attention stay below the target's 10⁻⁵?
+
+# %%
+wide = show.your_turn(lambda: run_experiment("attention", quick=quick_mode(), quiet=True,
+                                             overrides={"d_model": 1024}))
+show.compare(result, wide, "max_abs_diff")
+
+# %% [markdown]
+# ## Check yourself
+#
+# **1. Why divide the scores by √d_k?**
+#
+# <details><summary>Answer</summary>
+#
+# For random q and k with unit-variance entries, q·k has variance d_k. Dividing by
+# √d_k brings it back to 1, so the softmax does not saturate into a near one-hot row
+# whose gradients vanish.
+#
+# </details>
+#
+# **2. In causal attention, how much weight does position 0 give to itself?**
+#
+# <details><summary>Answer</summary>
+#
+# All of it, 1: it may only look at itself.
+#
+# </details>
+#
+# **3. How many parameters has multi-head attention with d_model = 16, and do heads add any?**
+#
+# <details><summary>Answer</summary>
+#
+# Four 16×16 projections (W_q, W_k, W_v, W_o) with biases: 4 × (256 + 16) = 1,088,
+# whatever the number of heads: the heads split the same projections into slices.
+#
+# </details>
+
+# %% [markdown]
+# ## Further reading
+#
+# - Vaswani et al., [Attention is all you need](https://arxiv.org/abs/1706.03762) (2017),
+#   section 3.2.
+# - Rush et al., [The annotated transformer](https://nlp.seas.harvard.edu/annotated-transformer/).
+# - Jay Alammar, [The illustrated transformer](https://jalammar.github.io/illustrated-transformer/).

@@ -11,10 +11,7 @@
 # ---
 
 # %% [markdown]
-# # Backpropagation by hand
-#
-# *Exercises 710-750.* Target: **max abs diff ≤ 1e-6 (float64)** against autograd and
-# central differences.
+# The target checks every gradient against autograd and against central differences.
 #
 # For softmax cross-entropy the whole backward pass starts from one fact:
 #
@@ -51,12 +48,77 @@ show.source(gradcheck.numerical_gradients)
 from torchdojo.runner import quick_mode, run_experiment
 
 result = run_experiment("backprop", quick=quick_mode())
-for name, check in result.objects["checks"].items():
+print({k: float(f"{v:.4g}") for k, v in result.metrics.items()})  # every metric, 4 digits
+for name, check in result.checks.items():
     print(f"{name:28s} vs autograd {check.vs_autograd:.1e}  vs numerical {check.vs_numerical:.1e}")
-bug = result.objects["bug"]
+bug = result.bug
 print(f"a backward that forgets 1/B: off by {bug.max_abs_diff:.2f} -> caught: {not bug.ok}")
 
 # %%
 from torchdojo.experiments.backprop import checks_figure
 
-show.figure(checks_figure(result.objects["checks"], bug))
+show.figure(checks_figure(result.checks, bug))
+
+# %% [markdown]
+# ## Your turn
+#
+# Predict first, then run. Each cell repeats the run above with one setting changed
+# and prints the numbers to compare.
+#
+# **1. A coarse step.** *Predict*: with ε = 10⁻² for the central differences, do all
+# checks still pass (max abs diff ≤ 10⁻⁶)? Then try ε = 10⁻¹².
+
+# %%
+coarse = show.your_turn(lambda: run_experiment("backprop", quick=quick_mode(), quiet=True,
+                                               overrides={"eps": 1e-2}))
+show.compare(result, coarse, "max_abs_diff", "max_abs_diff_vs_autograd", "checks_failed")
+
+# %% [markdown]
+# **2. A stricter tolerance.** *Predict*: with `tol=1e-12`, do the correct manual
+# gradients still pass? Does the forgotten 1/B still fail?
+
+# %%
+strict = show.your_turn(lambda: run_experiment("backprop", quick=quick_mode(), quiet=True,
+                                               overrides={"tol": 1e-12}))
+show.compare(result, strict, "checks_failed", "bug_caught", "max_abs_diff")
+
+# %% [markdown]
+# ## Check yourself
+#
+# **1. ∂L/∂z = softmax(z) − onehot(y). What is it for z = (0, 0) and y = 0?**
+#
+# <details><summary>Answer</summary>
+#
+# softmax(0, 0) = (0.5, 0.5), so ∂L/∂z = (−0.5, 0.5): a step against the gradient
+# raises the true class's score and lowers the other by the same amount.
+#
+# </details>
+#
+# **2. Forgetting the 1/B of a batch mean does not stop the loss from falling. Why?**
+#
+# <details><summary>Answer</summary>
+#
+# The gradient becomes B times too large but points the same way: it is the right
+# direction with a B times larger learning rate. Training may still work (or
+# diverge), which is why only a gradient check catches such a bug reliably.
+#
+# </details>
+#
+# **3. Why are the checks done in float64 with ε = 10⁻⁶?**
+#
+# <details><summary>Answer</summary>
+#
+# A central difference has two errors: truncation, about ε² times the third
+# derivative, and rounding, about (machine precision)/ε. In float64 (10⁻¹⁶) ε = 10⁻⁶
+# keeps both near 10⁻¹⁰. float32's 10⁻⁷ gives errors near 10⁻¹ at that ε, and about
+# 10⁻⁵ at best with any ε: a correct gradient would fail.
+#
+# </details>
+
+# %% [markdown]
+# ## Further reading
+#
+# - CS231n, [Backpropagation, intuitions](https://cs231n.github.io/optimization-2/).
+# - Nielsen, chapter 2, [How the backpropagation algorithm works](http://neuralnetworksanddeeplearning.com/chap2.html).
+# - CS231n, [Gradient checks](https://cs231n.github.io/neural-networks-3/#gradcheck):
+#   relative errors, kinks, and the step size.

@@ -11,10 +11,8 @@
 # ---
 
 # %% [markdown]
-# # Generative adversarial networks
-#
-# *Source 004 (GAN).* Target: a **classifier FID** and **recognisability** of the samples
-# (initially: at least 90 % of samples recognised by our classifier).
+# Its samples are judged by a **classifier FID** and by how many of them our digit
+# classifier recognises.
 #
 # A GAN (Goodfellow et al. 2014) trains two networks against each other. The
 # generator G turns noise z ~ N(0, I) into an image; the discriminator D outputs a
@@ -65,7 +63,10 @@ show.source(Discriminator)
 # same 64 z are drawn, so we can watch the *same* samples form.
 
 # %%
+from torchdojo.experiments import gan as experiment
+
 show.source(gan.make_step)
+show.source(experiment.train)
 
 # %%
 from torchdojo.runner import quick_mode, run_experiment
@@ -95,7 +96,7 @@ show.figure(plots.curves(result.history, ["d_loss", "g_loss", "d_real", "d_fake"
 # %%
 import torch
 
-snaps = result.objects["snapshots"]
+snaps = result.snapshots
 epochs = sorted(snaps)[:: max(1, len(snaps) // 8)]
 strip = torch.stack([snaps[e][:8] for e in epochs], 1)  # (8 samples, epochs, 1, 28, 28)
 show.figure(plots.image_rows((strip + 1) / 2, col_labels=[f"epoch {e}" for e in epochs]))
@@ -126,8 +127,7 @@ show.source(metrics.recognisability)
 print(summary(result.metrics))
 
 # %%
-judged = judged_figures(result.objects["samples"], result.objects["probs"],
-                        result.objects["data"].classes, n=32)
+judged = judged_figures(result.samples, result.probs, result.data.classes, n=32)
 show.figure(judged["samples"])
 show.figure(judged["classes"])
 
@@ -142,3 +142,69 @@ show.figure(judged["classes"])
 # - `dojo run gan --set beta1=0.9`: DCGAN chose Adam's beta1 = 0.5 for stability.
 # - `dojo run gan --set dataset=fashion-mnist`: clothes (the judge is retrained on them).
 # - The `diffusion` lesson scores a DDPM with the same judge.
+
+# %% [markdown]
+# ## Your turn
+#
+# Predict first, then run. Each cell repeats the run above with one setting changed
+# and prints the numbers to compare.
+# (A full run takes minutes on a CPU; in a quick session, `quick=True`, it takes
+# seconds and compares with the quick run above.)
+#
+# **1. No labels.** *Predict*: with `conditional=False`, do recognisability and the
+# classifier FID get better or worse?
+
+# %%
+unconditional = show.your_turn(lambda: run_experiment(
+    "gan", quick=quick_mode(), quiet=True, overrides={"conditional": False}))
+show.compare(result, unconditional, "recognised", "fid")
+
+# %% [markdown]
+# **2. Adam's default β₁.** DCGAN chose β₁ = 0.5. *Predict*: with `beta1=0.9`, are the
+# samples better or worse, and do D's and G's losses look different?
+
+# %%
+beta09 = show.your_turn(lambda: run_experiment("gan", quick=quick_mode(), quiet=True,
+                                               overrides={"beta1": 0.9}))
+show.compare(result, beta09, "recognised", "fid", "d_loss", "g_loss")
+
+# %% [markdown]
+# ## Check yourself
+#
+# **1. Why does G maximise log D(G(z)) rather than minimise log(1 − D(G(z)))?**
+#
+# <details><summary>Answer</summary>
+#
+# Early on D rejects G's images easily, D(G(z)) ≈ 0, where log(1 − D) is flat and gives
+# G almost no gradient; log D(G(z)) is steep there. Both have the same fixed point.
+#
+# </details>
+#
+# **2. Why are G's images detached when D is updated?**
+#
+# <details><summary>Answer</summary>
+#
+# D's loss must not change G's weights; detaching stops the gradient at the images
+# (and saves computing G's backward for nothing).
+#
+# </details>
+#
+# **3. A generator that draws only perfect 1s: high or low recognisability? And FID?**
+#
+# <details><summary>Answer</summary>
+#
+# Recognisability is high (the judge is sure each is a 1), but the FID is high too,
+# i.e. bad: the features' mean and covariance are far from those of all ten digits.
+# That mode collapse is why the lesson reports both, and the class chart.
+#
+# </details>
+
+# %% [markdown]
+# ## Further reading
+#
+# - Goodfellow et al., [Generative adversarial networks](https://arxiv.org/abs/1406.2661)
+#   (2014).
+# - Radford, Metz and Chintala, [DCGAN](https://arxiv.org/abs/1511.06434) (2015).
+# - Heusel et al., [GANs trained by a two time-scale update rule converge to a local
+#   Nash equilibrium](https://arxiv.org/abs/1706.08500) (2017): the FID.
+# - PyTorch, [DCGAN tutorial](https://pytorch.org/tutorials/beginner/dcgan_faces_tutorial.html).

@@ -11,10 +11,7 @@
 # ---
 
 # %% [markdown] slideshow={"slide_type": "slide"}
-# # What deep learning is
-#
-# *Seed 003.* Target: **each example meets its stated check**, on generated data, in
-# seconds.
+# Every example runs on generated data, in seconds.
 #
 # An ordinary program maps inputs to outputs by rules a person wrote. **Deep learning**
 # turns that round: give the program example inputs *and* the outputs you want, and it
@@ -26,6 +23,17 @@
 # transformers (`transformer`).
 #
 # This lesson runs one small example of each idea, and checks each one.
+
+# %% [markdown]
+# **Teacher:** About 25 minutes. Before class run `dojo run intro --quick` once so the
+# kernel and imports are warm; in class run every cell live, top to bottom. Open with a
+# question and take three answers before the first slide: *name a program whose rules
+# nobody could write down* (spam filter, face unlock, speech to text).
+
+# %% [markdown]
+# **Say:** Every program you have written maps inputs to outputs by rules you wrote. Today
+# we turn that round: we hand the computer inputs *and* the answers we want, and it finds
+# the rule. "Deep" only means the rule is built from many layers stacked.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 1. Rules written by hand vs rules learned
@@ -49,13 +57,19 @@ show.source(intro.hand_rule)
 from torchdojo.runner import quick_mode, run_experiment
 
 result = run_experiment("intro", quick=quick_mode())
+print({k: float(f"{v:.4g}") for k, v in result.metrics.items()})  # every metric, 4 digits
 m = result.metrics
 print(f"hand rule {100 * m['rule_acc']:.1f}%, learned {100 * m['learned_acc']:.1f}% "
       f"on held-out points: the learned rule wins by {100 * m['learned_minus_rules_acc']:.1f} "
       "points")
 
+# %% [markdown]
+# **Teacher:** Before running this cell, ask the room to predict which rule wins on the
+# held-out points, and by how much. After, point at the figure: where does the
+# threshold go wrong? (At the tips of the moons, where the two classes share a height.)
+
 # %% slideshow={"slide_type": "subslide"}
-show.figure(result.objects["figures"]["rules"])
+show.figure(result.pictures["rules"])
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 2. When deep learning pays, and when it does not
@@ -87,8 +101,14 @@ print(intro.WHEN_IT_PAYS)
 #
 # The digits the networks see (top: clean, below: the noisy copies):
 
+# %% [markdown]
+# **Say:** Four kinds of learning, and one thing tells them apart: what the data gives you.
+# An answer for every input is supervised; no answers, and the data sets its own task, is
+# self-supervised; answers for another task is transfer; no answers at all, only a score
+# for what you did, is reinforcement.
+
 # %% slideshow={"slide_type": "subslide"}
-show.figure(result.objects["figures"]["digits"])
+show.figure(result.pictures["digits"])
 show.source(intro.reconstruction)
 show.source(intro.autoencoder)
 
@@ -116,7 +136,7 @@ show.source(intro.choose_arm)
 show.source(intro.update_estimate)
 
 # %% slideshow={"slide_type": "subslide"}
-show.figure(result.objects["figures"]["kinds"])
+show.figure(result.pictures["kinds"])
 print(f"self-supervised: probe on raw pixels {100 * m['raw_probe_acc']:.1f}%, "
       f"on codes {100 * m['code_probe_acc']:.1f}%")
 print(f"transfer: from scratch {100 * m['scratch_acc']:.1f}%, "
@@ -156,37 +176,69 @@ for step, lessons in intro.WORKFLOW.items():
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Your turn
 #
-# 1. **Always explore.** Predict the share of the last pulls on the best arm when the
-#    player explores every time (`epsilon=1`). Then run
-#    `dojo run intro --quick --set epsilon=1.0` (or, here,
-#    `run_experiment("intro", quick=True, overrides={"epsilon": 1.0})`) and compare.
-# 2. **More labels.** Predict what happens to transfer's advantage over training from
-#    scratch when every digit has 20 labels instead of 2. Then run
-#    `dojo run intro --quick --set labels_per_digit=20` and compare `scratch_acc` and
-#    `transfer_acc`.
+# Predict first, then run. Each cell repeats the run above with one setting changed
+# and prints the numbers to compare. In a terminal, `dojo run intro --quick --set epsilon=1.0`
+# does the same.
+#
+# **1. Always explore.** The player above explores with probability 0.1. *Predict*: when
+# it explores on every pull (`epsilon=1.0`), what share of the last 100 pulls lands on
+# the best arm?
+
+# %% slideshow={"slide_type": "subslide"}
+explorer = show.your_turn(lambda: run_experiment("intro", quick=quick_mode(), quiet=True,
+                                                 overrides={"epsilon": 1.0}))
+show.compare(result, explorer, "bandit_best_arm_share", "bandit_mean_reward")
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# **2. More labels.** *Predict*: with 20 labels per digit instead of 2, does transfer's
+# lead over training from scratch grow or shrink?
+
+# %%
+more_labels = show.your_turn(lambda: run_experiment(
+    "intro", quick=quick_mode(), quiet=True, overrides={"labels_per_digit": 20}))
+show.compare(result, more_labels, "scratch_acc", "transfer_acc",
+             "transfer_minus_scratch_acc")
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Check yourself
 #
-# 1. *Why score the hand rule and the network on points neither was built from?*
-#    Fitting the points you learned from is easy (a big enough network memorises them);
-#    only points neither has seen show whether a rule captured the pattern, and the same
-#    points for both make the comparison fair.
-# 2. *On the two blobs the linear model is as accurate as the MLP. Why prefer it there?*
-#    It has 6 parameters instead of about 1,200: it trains faster, needs fewer examples,
-#    and its rule (one line) can be read and explained.
-# 3. *The transfer head and the scratch network see the same 20 labels. Where does the
-#    head's advantage come from?* From task A's labelled digits (2,000 in the full run):
-#    the reader's hidden layer already turns noisy pixels into "which digit" features, so
-#    task B only has to learn which of those features mean "even". With many labels for B,
-#    scratch catches up: transfer matters most when labels are few.
+# **1. Why score the hand rule and the network on points neither was built from?**
+#
+# <details><summary>Answer</summary>
+#
+# Fitting the points you learned from is easy (a big enough network memorises them);
+# only points neither has seen show whether a rule captured the pattern, and the same
+# points for both make the comparison fair.
+#
+# </details>
+#
+# **2. On the two blobs the linear model is as accurate as the MLP. Why prefer it there?**
+#
+# <details><summary>Answer</summary>
+#
+# It has 6 parameters instead of about 1,200: it trains faster, needs fewer examples,
+# and its rule (one line) can be read and explained.
+#
+# </details>
+#
+# **3. The transfer head and the scratch network see the same 20 labels. Where does the
+# head's advantage come from?**
+#
+# <details><summary>Answer</summary>
+#
+# From task A's labelled digits (2,000 in the full run): the reader's hidden layer
+# already turns noisy pixels into "which digit" features, so task B only has to learn
+# which of those features mean "even". With many labels for B, scratch catches up:
+# transfer matters most when labels are few.
+#
+# </details>
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Further reading
 #
 # - Michael Nielsen, *Neural Networks and Deep Learning*,
-#   [chapter 1](http://neuralnetworksanddeeplearning.com/chap1.html): perceptrons, sigmoid
-#   neurons and a network that learns to read digits.
+#   [chapter 1](http://neuralnetworksanddeeplearning.com/chap1.html): perceptrons,
+#   sigmoid neurons and a network that learns to read digits.
 # - [Deep Learning with PyTorch: A 60 Minute Blitz](https://pytorch.org/tutorials/beginner/deep_learning_60min_blitz.html):
 #   tensors, autograd, networks and a classifier, in PyTorch's own words.
 # - Zero to Mastery, [learnpytorch.io](https://www.learnpytorch.io/00_pytorch_fundamentals/):

@@ -11,11 +11,9 @@
 # ---
 
 # %% [markdown] slideshow={"slide_type": "slide"}
-# # Gradient descent in two variables
-#
-# *Seed 002; Nielsen, Neural Networks and Deep Learning, ch. 1.* Target: **stated as
-# counts**, each measured by the code: a learning rate past the limit diverges, a too
-# small one needs more steps, some random starts end in a local minimum, momentum and
+# *After Nielsen, Neural Networks and Deep Learning, ch. 1.* Each claim here is a
+# count the code measures: a learning rate past the limit diverges, a too small
+# one needs more steps, some random starts end in a local minimum, momentum and
 # Adam need fewer steps than plain gradient descent, and the 1/2n MSE has half the
 # gradient of the 1/n one and the same minimum.
 #
@@ -24,6 +22,16 @@
 #
 #     while we are not satisfied:
 #         v <- v - lr * ∇C(v)
+
+# %% [markdown]
+# **Teacher:** About 30 minutes. Draw a bowl and a ball on the board first and ask which way
+# the ball rolls; that is the whole algorithm. Run the cells live; the quick run takes a
+# few seconds.
+
+# %% [markdown]
+# **Say:** Training a network is walking downhill on a landscape we cannot see: we only
+# feel the slope where we stand. Everything in this lesson, step size, starting point,
+# momentum, is about walking that landscape well.
 
 # %% slideshow={"slide_type": "subslide"}
 from dataclasses import replace
@@ -43,13 +51,19 @@ show.source(landscape.descend)
 # step overshoots further than the last, and the path diverges. Below the limit, the
 # shallow direction sets the pace: a tiny lr crawls along the valley floor.
 
+# %% [markdown]
+# **Teacher:** Before the sweep figure, ask: *with κ = 50, at what learning rate does the
+# path start to blow up?* Write the guesses down; the answer, 2/κ = 0.04, is on the
+# figure.
+
 # %% slideshow={"slide_type": "subslide"}
 from torchdojo.runner import make_config, quick_mode, run_experiment
 
 result = run_experiment("landscape", quick=quick_mode())
+print({k: float(f"{v:.4g}") for k, v in result.metrics.items()})  # every metric, 4 digits
 m = result.metrics
 config = make_config(landscape, quick=quick_mode())  # the settings that run used
-show.figure(landscape.sweep_figure(config, result.objects["sweep"], m))
+show.figure(landscape.sweep_figure(config, result.sweep, m))
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Local and global minima
@@ -62,7 +76,7 @@ show.source(landscape.well)
 print(f"of {config.starts} random starts in [-{config.box:g}, {config.box:g}]^2: "
       f"{100 * m['global_share']:.1f}% end in the global minimum, "
       f"{100 * m['local_share']:.1f}% in the local one")
-show.figure(landscape.basins_figure(config, result.objects["basins"], m))
+show.figure(landscape.basins_figure(config, result.basins, m))
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## A long narrow valley: GD, momentum, Adam
@@ -74,6 +88,11 @@ show.figure(landscape.basins_figure(config, result.objects["basins"], m))
 # **Adam** divides each coordinate's step by the root mean square of that coordinate's
 # own gradients, so both directions move at about the same speed.
 
+# %% [markdown]
+# **Say:** Momentum remembers which way it has been going: along the valley the pushes
+# agree and add up, across it they cancel. Adam gives every direction a step size of its
+# own. Both are what `torch.optim` does for you in every later lesson.
+
 # %% slideshow={"slide_type": "subslide"}
 show.source(landscape.momentum)
 show.source(landscape.adam)
@@ -81,7 +100,7 @@ show.source(landscape.adam)
 # %% slideshow={"slide_type": "subslide"}
 print(f"steps until C < {config.tol:g}: GD {m['gd_steps']:.0f}, "
       f"momentum {m['momentum_steps']:.0f}, Adam {m['adam_steps']:.0f}")
-show.figure(landscape.race_figure(config, result.objects["race"]))
+show.figure(landscape.race_figure(config, result.race))
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # **Exercise 42** (`dojo check momentum-step`): write one heavy-ball step yourself,
@@ -105,43 +124,81 @@ print(f"both runs end at the least-squares (w, b) to {m['mse_minimum_gap']:.1e};
       f"1/2n in {m['mse_half_steps']:.0f}")
 print("1/2n at 2 lr vs 1/n at lr, largest difference along the path:",
       m["double_lr_path_max_diff"])
-show.figure(landscape.mse_figure(result.objects["mse"]["errors"]))
+show.figure(landscape.mse_figure(result.mse["errors"]))
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Your turn
 #
-# 1. **Too much momentum.** *Predict*: with β = 0.99 instead of 0.9, does the heavy ball
-#    need fewer or more steps than plain GD's (printed above)? *Change* `momentum` below
-#    from 0.9 to 0.99 and run.
-# 2. **A steeper tilt.** *Predict*: with `tilt=1.0` instead of 0.3, does the share of
-#    starts that find the global minimum go up or down, and why? Put `momentum` back,
-#    *change* `tilt` to 1.0 and run.
+# Predict first, then run. Each cell reruns one part of the experiment with one
+# setting of `config` changed, and prints the counts beside the run above.
+#
+# **1. Too much momentum.** *Predict*: with β = 0.99 instead of 0.9, does the heavy ball
+# need fewer or more steps than plain GD's (printed above)?
 
 # %% slideshow={"slide_type": "subslide"}
-mine = replace(config, momentum=0.9, tilt=0.3)
-race, _ = landscape.race(mine)
-share, _ = landscape.basins(mine)
-print(f"momentum {mine.momentum:g}: {race['momentum_steps']} steps (GD {race['gd_steps']}); "
-      f"tilt {mine.tilt:g}: global share {100 * share['global_share']:.1f}%")
+heavy = show.your_turn(lambda: landscape.race(replace(config, momentum=0.99))[0])
+show.compare(m, heavy, "gd_steps", "momentum_steps")
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# **2. Past the limit.** lr = 0.045 is above 2/κ = 0.04. *Predict*: does plain gradient
+# descent still reach C < 10⁻⁶? Does momentum, at the same learning rate?
+
+# %%
+past = show.your_turn(lambda: landscape.race(replace(config, lr=0.045))[0])
+show.compare(m, past, "gd_steps", "momentum_steps")  # max_steps + 1: never reached
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# **3. A steeper tilt.** *Predict*: with `tilt=1.0` instead of 0.3, does the share of
+# starts that find the global minimum go up or down, and why?
+
+# %%
+steep = show.your_turn(lambda: landscape.basins(replace(config, tilt=1.0))[0])
+show.compare(m, steep, "global_share", "local_share")
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Check yourself
 #
-# 1. On C = (v1² + 50 v2²) / 2, which learning rates make gradient descent diverge, and
-#    why does the v2 direction decide it?
+# **1. On C = (v1² + 50 v2²) / 2, which learning rates make gradient descent diverge, and
+# why does the v2 direction decide it?**
 #
-#    *Answer:* every lr > 2/50 = 0.04. A step multiplies v2 by (1 − 50 lr), whose size
-#    passes 1 at lr = 0.04; v1's factor (1 − lr) only does so at lr = 2. The steepest
-#    direction, the largest curvature, sets the limit.
-# 2. Two starts a hair apart end in different minima. How can that be, with a
-#    deterministic algorithm?
+# <details><summary>Answer</summary>
 #
-#    *Answer:* they lie on either side of the boundary between two basins (here a ridge
-#    through the saddle point). Gradient descent follows the local slope, which there
-#    points into different valleys; neither start knows which valley is deeper.
-# 3. You switch a training script from the 1/n MSE to the 1/2n one. What must change
-#    so that it trains exactly as before?
+# Every lr > 2/50 = 0.04. A step multiplies v2 by (1 − 50 lr), whose size passes 1 at
+# lr = 0.04; v1's factor (1 − lr) only does so at lr = 2. The steepest direction, the
+# largest curvature, sets the limit. (Momentum widens the limit to 2(1 + β)/κ, which is
+# why it survived lr = 0.045.)
 #
-#    *Answer:* double the learning rate. The 1/2n gradient is exactly half, so
-#    lr 2η on it makes the very same steps as lr η on the 1/n cost (to the last bit, as
-#    printed above); the minimiser is the same either way.
+# </details>
+#
+# **2. Two starts a hair apart end in different minima. How can that be, with a
+# deterministic algorithm?**
+#
+# <details><summary>Answer</summary>
+#
+# They lie on either side of the boundary between two basins (here a ridge through the
+# saddle point). Gradient descent follows the local slope, which there points into
+# different valleys; neither start knows which valley is deeper.
+#
+# </details>
+#
+# **3. You switch a training script from the 1/n MSE to the 1/2n one. What must change so
+# that it trains exactly as before?**
+#
+# <details><summary>Answer</summary>
+#
+# Double the learning rate. The 1/2n gradient is exactly half, so lr 2η on it makes the
+# very same steps as lr η on the 1/n cost (to the last bit, as printed above); the
+# minimiser is the same either way.
+#
+# </details>
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Further reading
+#
+# - Nielsen, *Neural Networks and Deep Learning*, chapter 1,
+#   [Learning with gradient descent](http://neuralnetworksanddeeplearning.com/chap1.html#learning_with_gradient_descent):
+#   the C(v1, v2) picture this lesson draws.
+# - Gabriel Goh, [Why momentum really works](https://distill.pub/2017/momentum/)
+#   (Distill, 2017): the heavy ball on ill-conditioned bowls, interactively.
+# - Kingma and Ba, [Adam: a method for stochastic optimization](https://arxiv.org/abs/1412.6980)
+#   (2015).

@@ -11,11 +11,6 @@
 # ---
 
 # %% [markdown]
-# # Convolutional networks: LeNet-5
-#
-# *Exercise 890 of the source course; seed 004 (CNN).* Targets: **MNIST ≥ 99 %,
-# Fashion-MNIST ≥ 91 %** test accuracy.
-#
 # An MLP flattens the image first, so it must learn a stroke at the top left and the
 # same stroke at the bottom right separately. A *convolution* slides one small filter
 # (here 5×5 weights) over every position of the image and writes its response into a
@@ -123,7 +118,7 @@ show.figure(plots.curves(result.history, ["loss", "acc"]))
 # %%
 from torchdojo.experiments.lenet5 import feature_maps_figure, filters_figure
 
-model, tensors = result.objects["model"], result.objects["tensors"]
+model, tensors = result.model, result.tensors
 show.figure(filters_figure(model))
 
 # %% [markdown]
@@ -156,3 +151,69 @@ show.figure(plots.worst_mistakes(images, logits, tensors.test[1], tensors.data.c
 # - `dojo run lenet5 --set dataset=fashion-mnist channels=6,16`: the original widths on
 #   clothes; compare the gap between training and test accuracy.
 # - The exercise on `conv_output_size`: `dojo exercises init work`.
+
+# %% [markdown]
+# ## Your turn
+#
+# Predict first, then run. Each cell repeats the run above with one setting changed
+# and prints the numbers to compare. They compare validation accuracy (training images held
+# out), not test accuracy: a setting picked by its test score makes that score
+# optimistic.
+# (A full run takes minutes on a CPU; in a quick session, `quick=True`, it takes
+# seconds and compares with the quick run above.)
+#
+# **1. The 1998 widths.** *Predict*: with `channels=(6, 16)` instead of (16, 32), how
+# much validation accuracy is lost, if any?
+
+# %%
+narrow = show.your_turn(lambda: run_experiment("lenet5", quick=quick_mode(), quiet=True,
+                                               overrides={"channels": (6, 16)}))
+show.compare(result, narrow, "train_acc", "val_acc")
+
+# %% [markdown]
+# **2. No shifts.** *Predict*: trained on unshifted images (`shift=0`), does training
+# accuracy go up or down? And validation accuracy?
+
+# %%
+unshifted = show.your_turn(lambda: run_experiment("lenet5", quick=quick_mode(),
+                                                  quiet=True, overrides={"shift": 0}))
+show.compare(result, unshifted, "train_acc", "val_acc")
+
+# %% [markdown]
+# ## Check yourself
+#
+# **1. A 3×3 conv with padding 1 and stride 2 on a 28×28 image: how wide is its output?**
+#
+# <details><summary>Answer</summary>
+#
+# ⌊(28 + 2 − 3) / 2⌋ + 1 = 13 + 1 = 14.
+#
+# </details>
+#
+# **2. How many parameters has the 1998 first layer: 6 filters of 5×5 on one channel?**
+#
+# <details><summary>Answer</summary>
+#
+# 6 × (5 × 5 + 1) = 156, whatever the image size: the same weights slide over every
+# position.
+#
+# </details>
+#
+# **3. Why does a 2×2 max pool make the network tolerant to small shifts?**
+#
+# <details><summary>Answer</summary>
+#
+# It keeps the largest response in each 2×2 block: a feature that moves by a pixel
+# within its block gives the same output.
+#
+# </details>
+
+# %% [markdown]
+# ## Further reading
+#
+# - LeCun, Bottou, Bengio and Haffner, [Gradient-based learning applied to document
+#   recognition](https://doi.org/10.1109/5.726791) (1998): LeNet-5.
+# - CS231n, [Convolutional networks](https://cs231n.github.io/convolutional-networks/).
+# - Nielsen, chapter 6, [Deep learning](http://neuralnetworksanddeeplearning.com/chap6.html):
+#   convolutions and pooling on MNIST.
+# - The blitz's [Training a classifier](https://pytorch.org/tutorials/beginner/blitz/cifar10_tutorial.html).

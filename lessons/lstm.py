@@ -11,11 +11,9 @@
 # ---
 
 # %% [markdown]
-# # LSTM
-#
-# *Seed 004 (LSTM).* Targets: a character-level LSTM reaches a **lower validation loss
-# than a plain RNN of the same width and training budget**, and an LSTM forecaster
-# **beats the naive last-value forecast** on a seasonal series.
+# Two comparisons: a character-level LSTM against a plain RNN of the same width and
+# training budget (validation loss), and an LSTM forecaster against the naive
+# last-value forecast on a seasonal series.
 #
 # A plain RNN's memory fades: the gradient from step $t$ back to step $t-k$ is
 # multiplied by $W_{hh}$ (and a $\tanh'$) $k$ times, so it vanishes or explodes. The
@@ -102,8 +100,7 @@ for note in result.notes:
 # %%
 from torchdojo.experiments.lstm import text_curves
 
-show.figure(text_curves(result.history, result.objects["rnn_history"],
-                        result.objects["tokenizer"].vocab_size))
+show.figure(text_curves(result.history, result.rnn_history, result.tokenizer.vocab_size))
 
 # %% [markdown]
 # The gates at work on the start of the corpus: which units close their forget gate
@@ -111,13 +108,13 @@ show.figure(text_curves(result.history, result.objects["rnn_history"],
 # three temperatures.
 
 # %%
-show.figure(result.objects["gates_figure"])
+show.figure(result.gates_figure)
 
 # %% [markdown]
 # Samples:
 
 # %%
-lstm_model, tokenizer = result.objects["lstm"], result.objects["tokenizer"]
+lstm_model, tokenizer = result.lstm, result.tokenizer
 for temperature in (0.3, 0.8, 1.2):
     g = torch.Generator().manual_seed(0)
     print(f"T={temperature}:", repr(generate(lstm_model, tokenizer, "The ", 120, temperature, g)))
@@ -134,7 +131,7 @@ from torchdojo.data.series import make_series
 
 show.source(make_series)
 print({k: round(v, 4) for k, v in result.metrics.items() if k.startswith("series")})
-show.figure(result.objects["series_figure"])
+show.figure(result.series_figure)
 
 # %% [markdown]
 # ## Try it
@@ -142,3 +139,72 @@ show.figure(result.objects["series_figure"])
 # - `dojo run lstm --set corpus=mybook.txt`: any UTF-8 text file of your own.
 # - `--set hidden=512 epochs=6`: a bigger model, better samples, a longer wait.
 # - `--set block=16`: shorter windows mean shorter memory; does the LSTM's lead shrink?
+
+# %% [markdown]
+# ## Your turn
+#
+# Predict first, then run. Each cell repeats the run above with one setting changed
+# and prints the numbers to compare.
+# (A full run takes minutes on a CPU; in a quick session, `quick=True`, it takes
+# seconds and compares with the quick run above.)
+#
+# **1. Short windows.** *Predict*: with `block=8` (backpropagation through only 8
+# characters), does the LSTM's lead over the RNN (`lstm_minus_rnn_val_loss`, negative
+# when the LSTM is better) grow or shrink?
+
+# %%
+short = show.your_turn(lambda: run_experiment("lstm", quick=quick_mode(), quiet=True,
+                                              overrides={"block": 8}))
+show.compare(result, short, "lstm_val_loss", "rnn_val_loss", "lstm_minus_rnn_val_loss")
+
+# %% [markdown]
+# **2. Two days of history.** *Predict*: from only the last 2 days
+# (`series_window=2`), does the forecaster still beat "tomorrow = today"?
+
+# %%
+two_days = show.your_turn(lambda: run_experiment("lstm", quick=quick_mode(), quiet=True,
+                                                 overrides={"series_window": 2}))
+show.compare(result, two_days, "series_mse", "series_mse_ratio_to_naive")
+
+# %% [markdown]
+# ## Check yourself
+#
+# **1. Why does the cell c_t carry gradients further back than an RNN's h_t?**
+#
+# <details><summary>Answer</summary>
+#
+# c_t = f ⊙ c_{t−1} + i ⊙ g, so ∂c_t/∂c_{t−1} = f, elementwise: no weight matrix and
+# no tanh′ in the way. Where the forget gate stays near 1 the gradient passes almost
+# unchanged.
+#
+# </details>
+#
+# **2. The course starts every forget-gate bias at 1 (`init_forget_bias`). Why not 0?**
+#
+# <details><summary>Answer</summary>
+#
+# σ(0) = 0.5 would halve the cell at every step from the start, so memory would fade
+# within a few characters before training had learned to keep it; σ(1) ≈ 0.73 keeps
+# more (Gers et al., 2000; Jozefowicz et al., 2015).
+#
+# </details>
+#
+# **3. What does sampling give at temperature T → 0, and at a very high T?**
+#
+# <details><summary>Answer</summary>
+#
+# T → 0 always picks the most likely character: repetitive loops. A very high T makes
+# every character equally likely: noise.
+#
+# </details>
+
+# %% [markdown]
+# ## Further reading
+#
+# - Hochreiter and Schmidhuber, [Long short-term memory](https://doi.org/10.1162/neco.1997.9.8.1735)
+#   (1997).
+# - Christopher Olah, [Understanding LSTM networks](https://colah.github.io/posts/2015-08-Understanding-LSTMs/)
+#   (2015).
+# - Jozefowicz, Zaremba and Sutskever, [An empirical exploration of recurrent network
+#   architectures](https://proceedings.mlr.press/v37/jozefowicz15.html) (2015): the
+#   forget-gate bias of 1.

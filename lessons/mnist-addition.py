@@ -11,10 +11,6 @@
 # ---
 
 # %% [markdown]
-# # Two inputs, three outputs, three losses
-#
-# *Seed tutorial 2 (000).* Target on MNIST: **digit accuracy ≥ 98 %, sum accuracy ≥ 97 %**.
-#
 # Let's teach a network to add. It is shown two handwritten digits and must answer
 # three questions: what is the first digit, what is the second, and what is their sum
 # (0 to 18)? That needs a network with two inputs and three outputs, trained with three
@@ -150,8 +146,8 @@ show.figure(plots.curves(result.history, ["digit_acc", "sum_acc", "sum_from_digi
 # up with enough pairs.
 
 # %%
-model = result.objects["model"]
-show.figure(mnist_addition.pairs_figure(model, result.objects["index"], tensors.mean,
+model = result.model
+show.figure(mnist_addition.pairs_figure(model, result.index, tensors.mean,
                                         tensors.std))
 
 # %% [markdown]
@@ -163,3 +159,67 @@ show.figure(mnist_addition.pairs_figure(model, result.objects["index"], tensors.
 # - `dojo run mnist-addition --set fresh_pairs=false`: one fixed pairing. Does the sum
 #   head still generalise as well?
 # - `dojo exercises init work` and exercise 27: the Dataset, yourself.
+
+# %% [markdown]
+# ## Your turn
+#
+# Predict first, then run. Each cell repeats the run above with one setting changed
+# and prints the numbers to compare.
+# (A full run takes minutes on a CPU; in a quick session, `quick=True`, it takes
+# seconds and compares with the quick run above.)
+#
+# **1. No sum loss.** *Predict*: with `w_sum=0.0`, what is the sum head's accuracy,
+# and what is `sum_from_digits_acc`?
+
+# %%
+no_sum = show.your_turn(lambda: run_experiment("mnist-addition", quick=quick_mode(),
+                                               quiet=True, overrides={"w_sum": 0.0}))
+show.compare(result, no_sum, "digit_acc", "sum_acc", "sum_from_digits_acc")
+
+# %% [markdown]
+# **2. No loss on the first digit.** *Predict*: with `w_first=0.0` (only the second
+# digit and the sum are scored), does the digit accuracy fall?
+
+# %%
+no_first = show.your_turn(lambda: run_experiment("mnist-addition", quick=quick_mode(),
+                                                 quiet=True, overrides={"w_first": 0.0}))
+show.compare(result, no_first, "digit_acc", "sum_acc")
+
+# %% [markdown]
+# ## Check yourself
+#
+# **1. Why must a test pair be made of two test images?**
+#
+# <details><summary>Answer</summary>
+#
+# A training image in a test pair has been seen with its label; the score would be
+# partly memory, not reading.
+#
+# </details>
+#
+# **2. If each digit is read right 98 % of the time, independently, how often is the sum?**
+#
+# <details><summary>Answer</summary>
+#
+# Both right: 0.98² ≈ 96 %, a little more since two wrong digits can still add up
+# (3 + 5 read as 4 + 4).
+#
+# </details>
+#
+# **3. Which parameters does the gradient of the sum's cross-entropy reach?**
+#
+# <details><summary>Answer</summary>
+#
+# The sum head, and through both images' features the shared encoder; not the digit
+# head. That is how the sum loss alone could teach the encoder about digits.
+#
+# </details>
+
+# %% [markdown]
+# ## Further reading
+#
+# - PyTorch, [Datasets & DataLoaders](https://pytorch.org/tutorials/beginner/basics/data_tutorial.html):
+#   writing a custom `Dataset`.
+# - learnpytorch.io, [04. Custom datasets](https://www.learnpytorch.io/04_pytorch_custom_datasets/).
+# - Ruder, [An overview of multi-task learning in deep neural networks](https://arxiv.org/abs/1706.05098)
+#   (2017): several losses, one shared encoder.

@@ -11,11 +11,6 @@
 # ---
 
 # %% [markdown]
-# # Fetching MNIST
-#
-# *Exercise 810 of the source course; source 004.* Target: **the data loads and is
-# verified.**
-#
 # Before a network can learn digits, the digits have to arrive: from a file, checked,
 # in tensors of the right shape. This lesson opens the box that the later lessons take
 # for granted.
@@ -89,7 +84,7 @@ print({k: round(v, 4) for k, v in result.metrics.items()})
 from torchdojo.data.datasets import ImageDataset
 
 show.source(ImageDataset)
-x, y = result.objects["batch"]
+x, y = result.batch
 print("batch:", tuple(x.shape), x.dtype, "labels:", tuple(y.shape), y.dtype)
 print(f"mean {x.mean():.3f}, std {x.std():.3f} (about 0 and 1 after standardising)")
 
@@ -105,7 +100,7 @@ print(f"mean {x.mean():.3f}, std {x.std():.3f} (about 0 and 1 after standardisin
 # %%
 from torchdojo.figures import plots
 
-data = result.objects["data"]
+data = result.data
 show.figure(plots.image_grid(data.train_x[:32], [data.classes[i] for i in
                                                  data.train_y[:32].tolist()]))
 
@@ -131,3 +126,75 @@ show.figure(plots.image_grid(class_means(data), list(data.classes), cols=5))
 # - `dojo data status`: which datasets are here, where, and whether their checksums match.
 # - `dojo run mnist-data --set dataset=fashion-mnist`: the same checks on clothes.
 # - `dojo data import PATH`: bring IDX files you already have (checked before copying).
+
+# %% [markdown]
+# ## Your turn
+#
+# Predict first, then run; each cell prints what to compare.
+#
+# **1. Clothes instead of digits.** *Predict*: is Fashion-MNIST's mean pixel brighter
+# or darker than MNIST's (`pixel_mean` above), and by about how much?
+
+# %%
+clothes = show.your_turn(lambda: run_experiment(
+    "mnist-data", quick=quick_mode(), quiet=True, overrides={"dataset": "fashion-mnist"}))
+show.compare(result, clothes, "pixel_mean", "pixel_std", "verified")
+
+# %% [markdown]
+# **2. A truncated file.** *Predict*: given the two images' bytes without the last
+# one, does `parse_idx` return slightly less data, or refuse, and with what message?
+
+# %%
+from torchdojo.errors import DojoError
+
+cut = 1  # bytes missing at the end; 0 reads the whole file
+
+
+def read_truncated():
+    try:
+        return tuple(parse_idx(raw[:len(raw) - cut], "two_images.idx").shape)
+    except DojoError as error:
+        return f"refused: {error}"
+
+
+show.compare(tuple(two_images.shape), show.your_turn(read_truncated))
+
+# %% [markdown]
+# ## Check yourself
+#
+# **1. How many bytes is MNIST's training-image file, header included?**
+#
+# <details><summary>Answer</summary>
+#
+# The magic number (4 bytes), three sizes of 4 bytes, then one byte per pixel:
+# 16 + 60,000 × 28 × 28 = 47,040,016 bytes.
+#
+# </details>
+#
+# **2. Why are test images standardised with the *training* set's mean and std?**
+#
+# <details><summary>Answer</summary>
+#
+# The network must see test inputs transformed exactly as its training inputs were,
+# and statistics computed on the test set would let it leak into the pipeline. A
+# deployed model, too, only has its training statistics.
+#
+# </details>
+#
+# **3. Why look at the class counts before training?**
+#
+# <details><summary>Answer</summary>
+#
+# A class missing from a split can never be learned or tested, and unequal counts
+# change what chance is: always answering the biggest class already scores its share.
+# The counts also catch a wrong or broken file early.
+#
+# </details>
+
+# %% [markdown]
+# ## Further reading
+#
+# - PyTorch, [Datasets & DataLoaders](https://pytorch.org/tutorials/beginner/basics/data_tutorial.html).
+# - Xiao, Rasul and Vollgraf, [Fashion-MNIST](https://arxiv.org/abs/1708.07747) (2017):
+#   why a harder drop-in replacement for MNIST.
+# - learnpytorch.io, [03. Computer vision](https://www.learnpytorch.io/03_pytorch_computer_vision/).

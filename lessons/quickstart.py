@@ -11,10 +11,7 @@
 # ---
 
 # %% [markdown] slideshow={"slide_type": "slide"}
-# # The standard PyTorch way
-#
-# *Seed 003 (PyTorch's Quickstart, learnpytorch.io).* Target: **Fashion-MNIST ≥ 88 %**
-# test accuracy, and **the reloaded model predicts exactly what the saved one did**.
+# *After PyTorch's Quickstart and learnpytorch.io.*
 #
 # Almost every PyTorch project you will read has the same five parts: a `Dataset` that
 # returns one example, a `DataLoader` that batches and shuffles them, an `nn.Module`,
@@ -22,6 +19,16 @@
 # lesson writes them out plainly, the way the official Quickstart does, on Fashion-MNIST:
 # 28×28 grey photos of ten kinds of clothing. Then it trains the same model through
 # torchdojo's engine and shows what that adds.
+
+# %% [markdown]
+# **Teacher:** About 40 minutes; the full run takes minutes on a CPU, so run it with
+# `--quick` live and show the full numbers from the book. Ask who has written a
+# training loop before; pair those people with those who have not.
+
+# %% [markdown]
+# **Say:** This is the shape of almost every PyTorch project you will read: a Dataset, a
+# DataLoader, a model, a training loop and a test loop, and a saved state_dict. Learn to
+# spot these five parts and any PyTorch repository becomes readable.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 1. Data: a Dataset and its DataLoader
@@ -63,6 +70,11 @@ show.figure(plots.image_grid(x[:16], [data.classes[i] for i in y[:16]], cols=8))
 # `test_loop` runs the model in eval mode under `torch.no_grad()`, since nothing is
 # learned there.
 
+# %% [markdown]
+# **Teacher:** Read `train_loop` aloud line by line and ask the room what each line does
+# before you say it. Then ask: *what breaks if we forget `zero_grad`?* (The gradients of
+# every batch add up.)
+
 # %% slideshow={"slide_type": "subslide"}
 model = qs.build_model()
 print(model)
@@ -88,6 +100,11 @@ show.source(qs.make_scheduler)
 # readable when the code changes. Loading with `weights_only=True` refuses anything but
 # tensors and plain containers, so a downloaded file cannot run code.
 
+# %% [markdown]
+# **Say:** Save the weights, not the object. A state_dict is just named tensors: it
+# survives when your code changes, and loading it with `weights_only=True` cannot run
+# anyone's code on your machine.
+
 # %% slideshow={"slide_type": "subslide"}
 show.source(qs.save_and_reload)
 
@@ -106,6 +123,7 @@ show.source(qs.train_engine)
 from torchdojo.runner import quick_mode, run_experiment
 
 result = run_experiment("quickstart", quick=quick_mode())
+print({k: float(f"{v:.4g}") for k, v in result.metrics.items()})  # every metric, 4 digits
 m = result.metrics
 print(result.dataset_label)
 print(f"plain:  test accuracy {100 * m['test_acc']:.2f} %  in {m['plain_s']:.1f} s")
@@ -114,7 +132,7 @@ print(f"engine: test accuracy {100 * m['engine_test_acc']:.2f} %  in {m['engine_
 print("reloaded predictions differ by at most", m["reload_max_abs_diff"])
 
 # %% slideshow={"slide_type": "subslide"}
-show.figure(qs.timing_figure(result.objects["plain_history"], result.history, m["plain_s"],
+show.figure(qs.timing_figure(result.plain_history, result.history, m["plain_s"],
                              m["engine_s"]))
 print(sorted(p.name for p in result.run_dir.iterdir()))
 
@@ -139,39 +157,71 @@ print(sorted(p.name for p in result.run_dir.iterdir()))
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Your turn
 #
-# Each cell run below repeats the run above with the settings in `changes`, and prints
-# every metric before and after.
+# Predict first, then run. Each cell repeats the run above with one setting changed
+# and prints the numbers to compare.
+# (A full run takes minutes on a CPU; in a quick session, `quick=True`, it takes
+# seconds and compares with the quick run above.)
 #
-# 1. **Bigger batches.** Four times the batch means a quarter of the steps per epoch.
-#    *Predict*: after the same epochs, does test accuracy go up or down, and does the
-#    engine's speedup grow or shrink? *Change* `changes` to `{"batch_size": 512}`; run.
-# 2. **A model that never learns.** *Predict* the test accuracy with `lr=1e-7`, and which
-#    of the two targets still passes. *Change* `changes` to `{"lr": 1e-7}`; run.
+# **1. Bigger batches.** Four times the batch means a quarter of the steps per epoch.
+# *Predict*: after the same epochs, does test accuracy go up or down, and does the
+# engine's speedup grow or shrink?
 
 # %% slideshow={"slide_type": "subslide"}
-changes = {}  # e.g. {"batch_size": 512}
-changed = run_experiment("quickstart", quick=quick_mode(), quiet=True, overrides=changes)
-for key, value in changed.metrics.items():
-    print(f"{key:20s} {m[key]:9.4g} -> {value:9.4g}")
+big_batches = show.your_turn(lambda: run_experiment(
+    "quickstart", quick=quick_mode(), quiet=True, overrides={"batch_size": 512}))
+show.compare(result, big_batches, "test_acc", "engine_test_acc", "speedup")
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# **2. A model that never learns.** *Predict*: what is the test accuracy with
+# `lr=1e-7`, and which of the two targets (accuracy, identical reload) still passes?
+
+# %%
+frozen = show.your_turn(lambda: run_experiment("quickstart", quick=quick_mode(),
+                                               quiet=True, overrides={"lr": 1e-7}))
+show.compare(result, frozen, "test_acc", "reload_max_abs_diff")
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Check yourself
 #
-# 1. Why `torch.load(path, weights_only=True)`?
+# **1. Why `torch.load(path, weights_only=True)`?**
 #
-#    *Answer:* `torch.load` unpickles, and a pickle can call any function while it
-#    loads. `weights_only=True` allows only tensors and plain containers, all that a
-#    `state_dict` holds, so a file from elsewhere cannot run code on your machine.
-# 2. The engine trains the very same network with the same optimiser. Where does its
-#    speed come from?
+# <details><summary>Answer</summary>
 #
-#    *Answer:* from the data path. The `DataLoader` calls `__getitem__` once per image
-#    (60,000 Python calls an epoch) and stacks each batch; the engine holds the data set
-#    as one tensor and takes a batch with one index operation. The arithmetic of the
-#    forward and backward passes is the same on both sides.
-# 3. Why choose the learning rate, batch size and epochs on a validation split, not on
-#    the test set?
+# `torch.load` unpickles, and a pickle can call any function while it loads.
+# `weights_only=True` allows only tensors and plain containers, all that a
+# `state_dict` holds, so a file from elsewhere cannot run code on your machine.
 #
-#    *Answer:* a test set that has helped choose the recipe has been fitted to a little,
-#    so its accuracy overstates what the model does on new images. Held-out training
-#    images answer "which recipe?"; the test set, used once, answers "how good is it?".
+# </details>
+#
+# **2. The engine trains the very same network with the same optimiser. Where does its
+# speed come from?**
+#
+# <details><summary>Answer</summary>
+#
+# From the data path. The `DataLoader` calls `__getitem__` once per image (60,000
+# Python calls an epoch) and stacks each batch; the engine holds the data set as one
+# tensor and takes a batch with one index operation. The arithmetic of the forward
+# and backward passes is the same on both sides.
+#
+# </details>
+#
+# **3. Why choose the learning rate, batch size and epochs on a validation split, not on
+# the test set?**
+#
+# <details><summary>Answer</summary>
+#
+# A test set that has helped choose the recipe has been fitted to a little, so its
+# accuracy overstates what the model does on new images. Held-out training images
+# answer "which recipe?"; the test set, used once, answers "how good is it?".
+#
+# </details>
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Further reading
+#
+# - PyTorch, [Quickstart](https://pytorch.org/tutorials/beginner/basics/quickstart_tutorial.html):
+#   the official version of this lesson's plain half.
+# - Zero to Mastery, [learnpytorch.io](https://www.learnpytorch.io/): the course
+#   outline 003 follows, with the workflow and computer-vision chapters.
+# - PyTorch, [Datasets & DataLoaders](https://pytorch.org/tutorials/beginner/basics/data_tutorial.html)
+#   and [Saving and loading models](https://pytorch.org/tutorials/beginner/saving_loading_models.html).

@@ -11,10 +11,8 @@
 # ---
 
 # %% [markdown]
-# # Policy gradients on CartPole
-#
-# *Part IV.* Target: **mean return ≥ 475 over 100 evaluation episodes** (500 is the
-# maximum: the episode is cut off after 500 steps). Needs the `rl` extra:
+# The target's return is averaged over 100 evaluation episodes; 500 is the
+# maximum, since an episode is cut off after 500 steps. Needs the `rl` extra:
 # `pip install 'torchdojo[rl]'`.
 #
 # No dataset here: an agent pushes a cart left or right to keep a pole upright and
@@ -63,11 +61,12 @@ show.source(experiment.reinforce_step)
 # %%
 from torchdojo.runner import quick_mode, run_experiment
 
+show.source(experiment.train)
 result = run_experiment("reinforce", quick=quick_mode())
 print({k: round(v, 2) for k, v in result.metrics.items()})
 
 # %%
-show.figure(experiment.returns_figure(result.history, result.objects["eval_returns"]))
+show.figure(experiment.returns_figure(result.history, result.eval_returns))
 
 # %% [markdown]
 # ## One episode
@@ -78,7 +77,7 @@ show.figure(experiment.returns_figure(result.history, result.objects["eval_retur
 
 # %%
 env = rl.make_env("CartPole-v1", render=True)
-episode = rl.rollout(env, result.objects["model"].policy, seed=0, greedy=True, frames=True)
+episode = rl.rollout(env, result.model.policy, seed=0, greedy=True, frames=True)
 env.close()
 print(f"{len(episode.frames)} frames, return {episode.total:.0f}")
 show.figure(experiment.frame_strip(episode.frames))
@@ -90,3 +89,68 @@ show.figure(experiment.frame_strip(episode.frames))
 #   near zero); compare the returns curve.
 # - `dojo run reinforce --seed 1`: how different is another seed?
 # - `dojo run reinforce --set gamma=0.9`: a shorter horizon.
+
+# %% [markdown]
+# ## Your turn
+#
+# Predict first, then run. Each cell repeats the run above with one setting changed
+# and prints the numbers to compare.
+# (A full run takes minutes on a CPU; in a quick session, `quick=True`, it takes
+# seconds and compares with the quick run above.)
+#
+# **1. A baseline that never learns.** *Predict*: with `lr_value=0.0` the baseline
+# stays near 0. Does the agent still reach a mean return of 475?
+
+# %%
+no_baseline = show.your_turn(lambda: run_experiment(
+    "reinforce", quick=quick_mode(), quiet=True, overrides={"lr_value": 0.0}))
+show.compare(result, no_baseline, "eval_mean_return", "best_epoch")
+
+# %% [markdown]
+# **2. A shorter horizon.** *Predict*: with `gamma=0.9`, a reward 10 steps ahead counts
+# 0.9¹⁰ ≈ 0.35 as much. Does the agent learn faster, slower, or not at all?
+
+# %%
+short_sighted = show.your_turn(lambda: run_experiment(
+    "reinforce", quick=quick_mode(), quiet=True, overrides={"gamma": 0.9}))
+show.compare(result, short_sighted, "eval_mean_return", "best_epoch")
+
+# %% [markdown]
+# ## Check yourself
+#
+# **1. Why does subtracting a baseline b(s) leave the expected gradient unchanged?**
+#
+# <details><summary>Answer</summary>
+#
+# E_a[∇ log π(a|s) · b(s)] = b(s) Σ_a ∇π(a|s) = b(s) ∇ Σ_a π(a|s) = b(s) ∇1 = 0: the
+# baseline only removes noise.
+#
+# </details>
+#
+# **2. An episode lasts 200 steps with γ = 0.99. About what is its return G₀?**
+#
+# <details><summary>Answer</summary>
+#
+# Σ_{k<200} 0.99ᵏ = (1 − 0.99²⁰⁰) / 0.01 ≈ (1 − 0.134) / 0.01 ≈ 87.
+#
+# </details>
+#
+# **3. Why is the final score taken on 100 new seeds, not on the selection episodes?**
+#
+# <details><summary>Answer</summary>
+#
+# The best policy was picked because it scored well on the selection episodes, partly
+# by luck; a score on the same episodes would be optimistic. New seeds measure it
+# honestly, like a test set.
+#
+# </details>
+
+# %% [markdown]
+# ## Further reading
+#
+# - Williams, [Simple statistical gradient-following algorithms for connectionist
+#   reinforcement learning](https://doi.org/10.1007/BF00992696) (1992): REINFORCE.
+# - Sutton and Barto, [Reinforcement learning: an introduction](http://incompleteideas.net/book/the-book-2nd.html),
+#   chapter 13, policy gradient methods.
+# - OpenAI Spinning Up, [Intro to policy optimization](https://spinningup.openai.com/en/latest/spinningup/rl_intro3.html).
+# - Gymnasium, [CartPole](https://gymnasium.farama.org/environments/classic_control/cart_pole/).

@@ -11,10 +11,8 @@
 # ---
 
 # %% [markdown]
-# # Recurrent networks
-#
-# *Exercise 920 of the source course; seed 004 (RNN).* Target: **test accuracy ≥ 95 %**
-# on the order task of lesson `sequences` (label 1 when `A` comes before `B`).
+# The target is on the order task of lesson `sequences` (label 1 when `A` comes
+# before `B`).
 #
 # A recurrent network reads a sequence one step at a time and carries a **hidden
 # state** $h_t$, a vector that summarises everything read so far. The same weights
@@ -91,7 +89,7 @@ show.figure(plots.curves(result.history, ["loss", "acc"]))
 # %%
 from torchdojo.experiments.rnn import hidden_state_figure
 
-show.figure(hidden_state_figure(result.objects["model"], result.objects["test"]))
+show.figure(hidden_state_figure(result.model, result.test))
 
 # %% [markdown]
 # ## Try it
@@ -99,3 +97,67 @@ show.figure(hidden_state_figure(result.objects["model"], result.objects["test"])
 # - `dojo run rnn --set max_len=80`: longer gaps between `A` and `B`; watch the plain
 #   RNN struggle (vanishing gradients), then `--set cell=lstm` (next lesson).
 # - `dojo run rnn --set hidden=8`: how small can the memory be?
+
+# %% [markdown]
+# ## Your turn
+#
+# Predict first, then run. Each cell repeats the run above with one setting changed
+# and prints the numbers to compare.
+#
+# **1. Longer gaps.** *Predict*: with sequences up to `max_len=80`, does the plain RNN
+# still reach 95 %?
+
+# %%
+long_gaps = show.your_turn(lambda: run_experiment("rnn", quick=quick_mode(), quiet=True,
+                                                  overrides={"max_len": 80}))
+show.compare(result, long_gaps, "train_acc", "test_acc")
+
+# %% [markdown]
+# **2. A memory of two numbers.** *Predict*: with `hidden=2`, can the RNN still tell
+# which of `A` and `B` came first?
+
+# %%
+tiny = show.your_turn(lambda: run_experiment("rnn", quick=quick_mode(), quiet=True,
+                                             overrides={"hidden": 2}))
+show.compare(result, tiny, "train_acc", "test_acc")
+
+# %% [markdown]
+# ## Check yourself
+#
+# **1. The same W_hh is used at every step. What does that buy, and what does it cost?**
+#
+# <details><summary>Answer</summary>
+#
+# Sequences of any length with a fixed number of parameters, and what is learned at
+# one position works at all. The cost: the gradient from step t back to t − k is
+# multiplied by W_hh (and tanh′) k times, so it vanishes or explodes.
+#
+# </details>
+#
+# **2. What does gradient clipping do, and why here?**
+#
+# <details><summary>Answer</summary>
+#
+# It rescales the whole gradient to norm at most `grad_clip` when it is larger, keeping
+# its direction. An exploding gradient would otherwise make one huge step that undoes
+# training.
+#
+# </details>
+#
+# **3. Why classify from the last *real* hidden state, not the last padded position?**
+#
+# <details><summary>Answer</summary>
+#
+# After a short sequence ends, the later positions hold only padding; the state at the
+# sequence's own length is the one that has read all of it and nothing else.
+#
+# </details>
+
+# %% [markdown]
+# ## Further reading
+#
+# - Karpathy, [The unreasonable effectiveness of recurrent neural networks](https://karpathy.github.io/2015/05/21/rnn-effectiveness/).
+# - Bengio, Simard and Frasconi, [Learning long-term dependencies with gradient
+#   descent is difficult](https://doi.org/10.1109/72.279181) (1994).
+# - Goodfellow, Bengio and Courville, *Deep Learning*,
+#   [chapter 10](https://www.deeplearningbook.org/contents/rnn.html).

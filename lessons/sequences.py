@@ -11,10 +11,7 @@
 # ---
 
 # %% [markdown]
-# # Data for sequence classification
-#
-# *Exercise 910 of the source course.* Target: **runs**, with every promised property
-# of the data checked.
+# Every promised property of the data is checked.
 #
 # Images have a fixed size; sequences do not. A sentence, a melody or a stream of
 # sensor readings can be short or long, and what it *means* often depends on the
@@ -81,8 +78,8 @@ print({k: round(v, 3) for k, v in result.metrics.items()})
 # %%
 from torchdojo.experiments.sequences import batch_figure, lengths_figure
 
-show.figure(batch_figure(result.objects["data"], 10))
-show.figure(lengths_figure(result.objects["data"]))
+show.figure(batch_figure(result.data, 10))
+show.figure(lengths_figure(result.data))
 
 # %% [markdown]
 # ## Try it
@@ -91,3 +88,64 @@ show.figure(lengths_figure(result.objects["data"]))
 #   for the next lesson (`rnn`).
 # - Change `vocab_size`: more distractor symbols do not make the task harder for a
 #   model that remembers, only for one that guesses.
+
+# %% [markdown]
+# ## Your turn
+#
+# Predict first, then run. Each cell repeats the run above with one setting changed
+# and prints the numbers to compare.
+#
+# **1. Longer sequences.** *Predict*: with `max_len=60`, what is the mean length
+# (`mean_length`)?
+
+# %%
+longer = show.your_turn(lambda: run_experiment("sequences", quick=quick_mode(),
+                                               quiet=True, overrides={"max_len": 60}))
+show.compare(result, longer, "mean_length", "checks_failed")
+
+# %% [markdown]
+# **2. An odd number.** *Predict*: with `n=11` sequences, what share is labelled 1, and
+# does the "classes balanced" check still pass?
+
+# %%
+odd = show.your_turn(lambda: run_experiment("sequences", quick=quick_mode(), quiet=True,
+                                            overrides={"n": 11}))
+show.compare(result, odd, "label1_share", "checks_failed")
+
+# %% [markdown]
+# ## Check yourself
+#
+# **1. Why must both classes hold the same symbols in the same numbers?**
+#
+# <details><summary>Answer</summary>
+#
+# Otherwise a model could count symbols and ignore order; the task is built so that
+# only the order of `A` and `B` decides, and reversing a sequence flips its label.
+#
+# </details>
+#
+# **2. What goes wrong if a model does not use the mask?**
+#
+# <details><summary>Answer</summary>
+#
+# It reads `PAD` as input, so its answer depends on how much padding the batch has,
+# that is on how long the *other* sequences in the batch are.
+#
+# </details>
+#
+# **3. A packed batch holds sequences of lengths 5, 3 and 2. What is `batch_sizes`?**
+#
+# <details><summary>Answer</summary>
+#
+# The number of sequences still running at each step: [3, 3, 2, 1, 1].
+#
+# </details>
+
+# %% [markdown]
+# ## Further reading
+#
+# - PyTorch, [`pack_padded_sequence`](https://pytorch.org/docs/stable/generated/torch.nn.utils.rnn.pack_padded_sequence.html).
+# - Karpathy, [The unreasonable effectiveness of recurrent neural networks](https://karpathy.github.io/2015/05/21/rnn-effectiveness/)
+#   (2015).
+# - Elman, [Finding structure in time](https://doi.org/10.1207/s15516709cog1402_1)
+#   (1990).

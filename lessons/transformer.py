@@ -11,11 +11,9 @@
 # ---
 
 # %% [markdown]
-# # Transformers
-#
-# Targets: **exact match ≥ 99 %** on the dates task of the `seq2seq` lesson, and a
-# decoder-only character model whose **validation loss is below an LSTM's** on the
-# corpus of the `lstm` lesson, with the same number of training tokens.
+# Two tests: the dates task of the `seq2seq` lesson, and a decoder-only character
+# model against an LSTM on the corpus of the `lstm` lesson, with the same number
+# of training tokens.
 #
 # A transformer keeps attention and drops recurrence: every position looks at every
 # other position in one step, so a whole sequence is processed in parallel. Each
@@ -87,10 +85,9 @@ print(f"val loss: transformer {result.metrics['transformer_val_loss']:.4f}, "
 # %%
 from torchdojo.experiments.seq2seq import attention_figure
 
-show.figure(attention_figure(result.objects["model"], result.objects["data"]))
-show.figure(experiment.char_curves(result.objects["char_history"],
-                                   result.objects["lstm_history"]))
-print(result.objects["sample"])
+show.figure(attention_figure(result.model, result.data))
+show.figure(experiment.char_curves(result.char_history, result.lstm_history))
+print(result.sample)
 
 # %% [markdown]
 # ## Try it
@@ -98,3 +95,68 @@ print(result.objects["sample"])
 # - `dojo run transformer --set layers=1 n_heads=1`: how small can the date model be?
 # - `dojo run transformer --set char_layers=2`: does the character model still beat the LSTM?
 # - `dojo run transformer --set corpus=my_text.txt`: your own text.
+
+# %% [markdown]
+# ## Your turn
+#
+# Predict first, then run. Each cell repeats the run above with one setting changed
+# and prints the numbers to compare.
+# (A full run takes minutes on a CPU; in a quick session, `quick=True`, it takes
+# seconds and compares with the quick run above.)
+#
+# **1. One head.** *Predict*: with `n_heads=1`, does the date model's exact match
+# drop?
+
+# %%
+one_head = show.your_turn(lambda: run_experiment("transformer", quick=quick_mode(),
+                                                 quiet=True, overrides={"n_heads": 1}))
+show.compare(result, one_head, "exact_match")
+
+# %% [markdown]
+# **2. A short context.** *Predict*: with only 16 characters of context (`block=16`)
+# for both character models, does the transformer still beat the LSTM?
+
+# %%
+short = show.your_turn(lambda: run_experiment("transformer", quick=quick_mode(),
+                                              quiet=True, overrides={"block": 16}))
+show.compare(result, short, "transformer_val_loss", "lstm_val_loss",
+             "minus_lstm_val_loss")
+
+# %% [markdown]
+# ## Check yourself
+#
+# **1. Shuffle the inputs of self-attention that has no positional encoding. What happens?**
+#
+# <details><summary>Answer</summary>
+#
+# The outputs are shuffled the same way and otherwise unchanged: attention treats its
+# inputs as a set. Positional encodings are what tell it the order.
+#
+# </details>
+#
+# **2. Why does a transformer train on all positions at once while an RNN cannot?**
+#
+# <details><summary>Answer</summary>
+#
+# With teacher forcing and the causal mask, every position's prediction comes from the
+# same few matrix products over the whole sequence; an RNN must finish h_{t−1} before
+# it can compute h_t.
+#
+# </details>
+#
+# **3. Where do cross-attention's queries, keys and values come from?**
+#
+# <details><summary>Answer</summary>
+#
+# Queries from the decoder, keys and values from the encoder's output: each output
+# position asks which source positions to read.
+#
+# </details>
+
+# %% [markdown]
+# ## Further reading
+#
+# - Vaswani et al., [Attention is all you need](https://arxiv.org/abs/1706.03762) (2017).
+# - Rush et al., [The annotated transformer](https://nlp.seas.harvard.edu/annotated-transformer/).
+# - Karpathy, [nanoGPT](https://github.com/karpathy/nanoGPT): a decoder-only model and
+#   its training loop in two short files.

@@ -11,10 +11,8 @@
 # ---
 
 # %% [markdown]
-# # Variational autoencoder
-#
-# *Seed tutorial 2 (000).* Target: **test −ELBO ≤ 105 nats** per MNIST image with a
-# 20-dimensional latent space.
+# The target is for a 20-dimensional latent space; the −ELBO is in nats per MNIST
+# image.
 #
 # So far every network mapped an image to a label. A variational autoencoder (VAE;
 # Kingma & Welling, 2014) learns to *generate* images. It has two halves:
@@ -127,8 +125,8 @@ from torchdojo.runner import quick_mode, run_experiment
 result = run_experiment("vae", quick=quick_mode())
 print(result.dataset_label)
 print({k: round(v, 2) for k, v in result.metrics.items()})
-figures = vae_experiment.make_figures(result.objects["model"], result.objects["test"],
-                                      result.objects["data"], result.history)
+figures = vae_experiment.make_figures(result.model, result.test,
+                                      result.data, result.history)
 
 # %% [markdown]
 # The −ELBO falls on training and test images. Its two parts move differently: the
@@ -162,8 +160,8 @@ show.figure(figures["samples"])
 # %%
 result2 = run_experiment("vae", quick=quick_mode(), overrides={"latent": 2})
 print({k: round(v, 2) for k, v in result2.metrics.items()})
-figures2 = vae_experiment.make_figures(result2.objects["model"], result2.objects["test"],
-                                       result2.objects["data"], result2.history)
+figures2 = vae_experiment.make_figures(result2.model, result2.test,
+                                       result2.data, result2.history)
 show.figure(figures2["latent_map"])
 show.figure(figures2["manifold"])
 
@@ -179,3 +177,69 @@ show.figure(figures2["manifold"])
 #   How big is the gap?
 # - `dojo exercises init work`, then exercises 25 and 26: the reparameterisation and
 #   the KL term, yourself.
+
+# %% [markdown]
+# ## Your turn
+#
+# Predict first, then run. Each cell repeats the run above with one setting changed
+# and prints the numbers to compare.
+# (A full run takes minutes on a CPU; in a quick session, `quick=True`, it takes
+# seconds and compares with the quick run above.)
+#
+# **1. More latent dimensions.** *Predict*: with `latent=50` instead of 20, does the
+# test −ELBO fall, and what happens to its KL part?
+
+# %%
+wide = show.your_turn(lambda: run_experiment("vae", quick=quick_mode(), quiet=True,
+                                             overrides={"latent": 50}))
+show.compare(result, wide, "test_neg_elbo", "test_recon", "test_kl")
+
+# %% [markdown]
+# **2. Grey levels as targets.** *Predict*: with `binarize="none"`, is the test −ELBO
+# higher or lower, and can you compare the two numbers at all?
+
+# %%
+grey = show.your_turn(lambda: run_experiment("vae", quick=quick_mode(), quiet=True,
+                                             overrides={"binarize": "none"}))
+show.compare(result, grey, "test_neg_elbo", "test_recon", "test_kl")
+
+# %% [markdown]
+# ## Check yourself
+#
+# **1. Why write z = μ + σ ⊙ ε instead of sampling z ~ N(μ, σ²) directly?**
+#
+# <details><summary>Answer</summary>
+#
+# A sample has no gradient with respect to μ and σ. Written as a function of μ, σ and
+# noise ε that needs no gradient, backpropagation flows through μ and σ.
+#
+# </details>
+#
+# **2. The KL term is 0 when q(z|x) = N(0, I) for every image. Why is that a bad encoder?**
+#
+# <details><summary>Answer</summary>
+#
+# Then z carries no information about x: the decoder sees the same distribution for
+# every image and can only draw something like the average digit. The ELBO trades
+# KL (information in z) against reconstruction.
+#
+# </details>
+#
+# **3. Why is the reconstruction term a binary cross-entropy?**
+#
+# <details><summary>Answer</summary>
+#
+# With one Bernoulli per pixel, log p(x|z) = Σᵢ xᵢ log yᵢ + (1 − xᵢ) log(1 − yᵢ): minus
+# the binary cross-entropy between the pixels and the decoder's means, summed.
+#
+# </details>
+
+# %% [markdown]
+# ## Further reading
+#
+# - Kingma and Welling, [Auto-encoding variational Bayes](https://arxiv.org/abs/1312.6114)
+#   (2014): the VAE.
+# - Kingma and Welling, [An introduction to variational autoencoders](https://arxiv.org/abs/1906.02691)
+#   (2019), the reading outline 000 names.
+# - Burda, Grosse and Salakhutdinov, [Importance weighted autoencoders](https://arxiv.org/abs/1509.00519)
+#   (2016): the tighter bound in `test_nll_iw100`.

@@ -11,10 +11,6 @@
 # ---
 
 # %% [markdown]
-# # The PyTorch workflow end to end
-#
-# *Seed 003.* Target: **the reloaded model gives identical predictions**.
-#
 # Every project follows the same path: data → tensors → model → loss and optimizer →
 # training loop → evaluate → improve → save and reload. Here it is on the smallest
 # problem there is: find w and b of the line y = 0.7 x + 0.3 from noisy points.
@@ -31,6 +27,7 @@ show.source(workflow.save_and_reload)  # 7. save the state dict, load it with we
 from torchdojo.runner import quick_mode, run_experiment
 
 result = run_experiment("workflow", quick=quick_mode())
+print({k: float(f"{v:.4g}") for k, v in result.metrics.items()})  # every metric, 4 digits
 m = result.metrics
 print(f"5. evaluate: test MSE {m['first_test_mse']:.2e} after a short first attempt")
 print(f"6. improve:  test MSE {m['test_mse']:.2e} after training longer; "
@@ -41,13 +38,75 @@ print(f"7. reload:   max |prediction before - after| = {m['reload_max_abs_diff']
 import torch
 from matplotlib.figure import Figure
 
-train, test = result.objects["train"], result.objects["test"]
+train, test = result.train, result.test
 x_all = torch.cat([train[0], test[0]]).cpu()
 fig = Figure(figsize=(5.5, 3.6))
 ax = fig.subplots()
 ax.scatter(train[0].cpu(), train[1].cpu(), s=10, label="train")
 ax.scatter(test[0].cpu(), test[1].cpu(), s=10, label="test")
 with torch.no_grad():
-    ax.plot(x_all, result.objects["reloaded"](x_all), "k-", label="reloaded model")
+    ax.plot(x_all, result.reloaded(x_all), "k-", label="reloaded model")
 ax.legend()
 show.figure(fig)
+
+# %% [markdown]
+# ## Your turn
+#
+# Predict first, then run. Each cell repeats the run above with one setting changed
+# and prints the numbers to compare.
+#
+# **1. Noisier points.** *Predict*: with `noise=0.3` (30 times more), what test MSE
+# does the improved model reach, and is the reloaded model still identical?
+
+# %%
+noisy = show.your_turn(lambda: run_experiment("workflow", quick=quick_mode(), quiet=True,
+                                              overrides={"noise": 0.3}))
+show.compare(result, noisy, "test_mse", "weight", "bias", "reload_max_abs_diff")
+
+# %% [markdown]
+# **2. No momentum.** *Predict*: with `momentum=0.0`, is the short first attempt (5
+# epochs) better or worse than with momentum 0.9?
+
+# %%
+plain_sgd = show.your_turn(lambda: run_experiment("workflow", quick=quick_mode(),
+                                                  quiet=True, overrides={"momentum": 0.0}))
+show.compare(result, plain_sgd, "first_test_mse", "test_mse")
+
+# %% [markdown]
+# ## Check yourself
+#
+# **1. Why save `model.state_dict()` rather than the model object?**
+#
+# <details><summary>Answer</summary>
+#
+# A state dict is only named tensors: it loads into any code that builds the same
+# layers, even after the class changed, and with `weights_only=True` loading it runs
+# no code. A pickled model ties the file to the exact class and module path.
+#
+# </details>
+#
+# **2. Why is the test split set aside before training, and never trained on?**
+#
+# <details><summary>Answer</summary>
+#
+# Its score must say how the model does on points it has never seen. Points it was
+# fitted to make the score optimistic.
+#
+# </details>
+#
+# **3. The learned w and b are not exactly 0.7 and 0.3. Is that a bug?**
+#
+# <details><summary>Answer</summary>
+#
+# No: the model fits the 40 noisy training points, whose best line differs a little
+# from the line they were drawn from (and training stops after finitely many steps).
+#
+# </details>
+
+# %% [markdown]
+# ## Further reading
+#
+# - learnpytorch.io, [01. PyTorch workflow fundamentals](https://www.learnpytorch.io/01_pytorch_workflow/):
+#   the same straight line, step by step.
+# - PyTorch, [Saving and loading models](https://pytorch.org/tutorials/beginner/saving_loading_models.html).
+# - PyTorch, [Quickstart](https://pytorch.org/tutorials/beginner/basics/quickstart_tutorial.html).

@@ -18,7 +18,7 @@ def test_quick_run_verifies_the_fake_data_and_plots_it(fake_data, tmp_path):
     assert m["verified"] == 1.0
     assert m["checksums_published"] == 0.0  # fakes are not the published files
     assert (m["train_size"], m["test_size"]) == (600.0, 200.0)
-    x, y = result.objects["batch"]
+    x, y = result.batch
     assert x.shape == (64, 1, 28, 28) and y.dtype == torch.int64
     assert {"digits", "counts", "class_means"} <= set(result.figures)
     assert all(p.exists() for p in result.figures.values())

@@ -75,12 +75,12 @@ def test_quick_run_meets_every_target_and_writes_its_run(tmp_path):
     assert all(v.startswith("PASS") for v in saved["targets"].values()), saved["targets"]
     assert {p.name for p in (tmp_path / "run").glob("*.png")} == {"softplus.png", "graph.png"}
     # what the lesson claims about memory and the straight-through estimator
-    memory = result.objects["memory"]
+    memory = result.memory
     assert m["saved_bytes_no_grad"] == 0 < m["saved_bytes_function"] < m["saved_bytes_separate_ops"]
     assert memory["W1.detach() (layer 1 frozen)"][1] < m["saved_bytes_function"]
     assert m["saved_bytes_separate_ops"] - m["saved_bytes_function"] == 256 * 128 * 8  # exp(-|z|)
-    assert m["ste_grad_sum"] == 9.0 and not result.objects["ste"]["torch.round"].any()
-    assert not all(t.met(result.objects["naive"]) for t in TARGETS)
+    assert m["ste_grad_sum"] == 9.0 and not result.ste["torch.round"].any()
+    assert not all(t.met(result.naive) for t in TARGETS)
 
 
 @pytest.mark.parametrize("broken, failing", [(ForgetsGradOut, {"gradcheck_passed"}),

@@ -69,7 +69,7 @@ def test_self_supervised_codes_and_transfer_beat_raw_and_scratch(quick):
     assert m["probe_minus_raw_acc"] == pytest.approx(m["code_probe_acc"] - m["raw_probe_acc"])
     assert m["source_acc"] >= 0.9  # task A is learned: the reader reads noisy digits
     assert 0.5 < m["scratch_acc"] < m["transfer_acc"]
-    codes = predict(quick.objects["ae"][0], torch.zeros(3, 77))
+    codes = predict(quick.ae[0], torch.zeros(3, 77))
     assert codes.shape == (3, 8)  # the autoencoder squeezes 77 pixels into 8 numbers
 
 
@@ -97,7 +97,7 @@ def test_bandit_pieces_and_play(quick):
     tie = torch.tensor([0.1, 0.5, 0.5])
     assert intro.choose_arm(tie, 0.1, 0.05, 0) == 0  # u < epsilon: explore
     assert intro.choose_arm(tie, 0.1, 0.1, 0) == 1  # u = epsilon: exploit, the first best
-    played = quick.objects["bandit"]
+    played = quick.bandit
     assert quick.metrics["bandit_best_arm_share"] >= 0.8
     assert abs(played["values"][3] - 0.8) < 0.1  # the best arm's estimate found its mean
     again = intro.bandit(make_config(intro, quick=True))[1]["bandit"]

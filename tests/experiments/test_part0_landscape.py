@@ -134,7 +134,7 @@ def test_quick_run_meets_every_registry_target(quick):
     assert m["diverged_at_small_lr"] == m["diverged_at_good_lr"] == 0
     assert m["steps_good_lr"] == m["gd_steps"]  # the same GD, by descend and by follow
     assert m["global_share"] + m["local_share"] == pytest.approx(1.0)
-    assert len(quick.objects["basins"]["starts"]) == QUICK.starts
+    assert len(quick.basins["starts"]) == QUICK.starts
 
 
 @pytest.mark.parametrize("change, metric", [

@@ -49,7 +49,7 @@ def test_saved_state_dict_reloads_to_identical_predictions(quick):
     fresh = qs.build_model()
     fresh.load_state_dict(state)
     x = torch.rand(32, 1, 28, 28)
-    model = quick.objects["model"].eval()
+    model = quick.model.eval()
     with torch.no_grad():
         assert torch.equal(fresh(x), model(x))
         assert not torch.equal(qs.build_model()(x), model(x))  # a fresh init differs

@@ -50,7 +50,7 @@ def test_descent_reaches_the_minimum_and_the_sweep_behaves_as_the_algebra_says(r
     # x_t = (1 - 2 lr)^t x_0: lr 0.5 lands in one step, lr > 1 diverges, lr 0.01 is slow
     assert m["sweep_abs_x_lr0.5"] == 0
     assert m["sweep_abs_x_lr1.05"] > 5.0 > m["sweep_abs_x_lr0.01"] > 1.0
-    paths = results["descent"].objects["paths"]
+    paths = results["descent"].paths
     assert paths[0.1][3] == pytest.approx(5.0 * 0.8 ** 3, rel=1e-12)
     losses = [r["loss"] for r in results["descent"].history if r["phase"] == "train"]
     assert losses[-1] < 0.5 * losses[0]  # GD on problem 1: the loss falls
@@ -62,7 +62,7 @@ def test_xor_single_layer_fails_mlp_computes_it_and_relu_without_bias_cannot(res
     assert m["single_layer_acc"] <= 0.75 and m["mlp_acc"] == 1.0
     assert m["relu_bias_acc"] == 1.0 and m["sigmoid_bias_acc"] == 1.0
     assert m["relu_nobias_acc"] <= 0.75  # (0,0) scores a tie without a bias
-    model = results["xor"].objects["models"]["MLP relu, bias"]
+    model = results["xor"].models["MLP relu, bias"]
     with torch.no_grad():
         assert model(torch.tensor([[0.0, 0.0], [0, 1], [1, 0], [1, 1]])).argmax(1).tolist() == \
             [0, 1, 1, 0]
@@ -82,7 +82,7 @@ def test_workflow_learns_the_line_and_reloads_identically(results):
     assert set(saved) == {"weight", "bias"}
     x = torch.linspace(-1, 2, 7)[:, None]
     with torch.no_grad():
-        assert torch.equal(result.objects["model"](x), result.objects["reloaded"](x))
+        assert torch.equal(result.model(x), result.reloaded(x))
 
 
 def test_backprop_and_losses_report_float64_agreement_and_a_caught_bug(results):

@@ -46,11 +46,11 @@ def test_mnist_deep_gradients_vanish_for_sigmoid_with_tiny_weights_not_with_batc
     assert m["sigmoid_normal_none_grad_ratio"] < 1e-6
     assert 0.1 < m["relu_kaiming_batch_grad_ratio"] < 100
     assert 0.1 < m["grad_ratio_at_init"] < 100  # the main run's recipe is relu+kaiming+batch
-    rows = {(r["activation"], r["init"], r["norm"]): r for r in deep.objects["comparison"]}
+    rows = {(r["activation"], r["init"], r["norm"]): r for r in deep.comparison}
     tiny = rows["sigmoid", "normal", "none"]["norms"]
     firsts = [layer[0] for layer in tiny]
     assert all(a < b for a, b in zip(firsts, firsts[1:]))  # smaller at every layer down
-    steps, norms = deep.objects["grad_norms"]
+    steps, norms = deep.grad_norms
     assert steps[0] == 1 and len(norms) == 7 and all(len(n) == len(steps) for n in norms)
 
 
@@ -100,7 +100,7 @@ def test_lenet5_quick_runs_learn_both_datasets_and_plot_filters_and_maps(lenet):
             assert (result.run_dir / f"{figure}.png").stat().st_size > 5_000, figure
         saved = json.loads((result.run_dir / "result.json").read_text())
         assert saved["targets"]  # each run is judged against its own dataset's target
-    model = lenet["mnist"].objects["model"]
+    model = lenet["mnist"].model
     assert model.conv[0].weight.shape == (16, 1, 5, 5)  # the default widths: 16, 32
     assert model.features(torch.zeros(2, 1, 28, 28)).shape == (2, 84)
 

@@ -74,7 +74,7 @@ def test_vae_latent_2_draws_the_latent_map_and_the_manifold(results):
     result = results["vae2"]
     assert {"latent_map", "manifold", "samples"} <= set(result.figures)
     assert all(path.exists() for path in result.figures.values())
-    assert result.objects["model"].latent == 2
+    assert result.model.latent == 2
     assert "latent_map" not in results["vae"].figures
 
 
@@ -93,7 +93,7 @@ def test_adder_beats_chance_and_logs_three_losses_and_their_weighted_sum(results
 
 def test_adder_loss_uses_the_configured_weights(results):
     result = results["add"]
-    index, model = result.objects["index"], result.objects["model"]
+    index, model = result.index, result.model
     config = mnist_addition.Config(w_first=0.5, w_second=2.0, w_sum=0.25)
     model.eval()
     loss, parts = mnist_addition.make_loss(index, config)(model, tuple(t[:64] for t in index.test))

@@ -57,7 +57,7 @@ def test_rnn_beats_chance_and_hand_cell_replays_trained_weights(results):
 
 
 def test_attention_every_comparison_within_1e_5(results):
-    diffs = results["attention"].objects["diffs"]
+    diffs = results["attention"].diffs
     assert set(diffs) == {"sdpa", "sdpa_causal", "sdpa_bool_mask", "mha", "mha_causal",
                           "mha_cross_padded"}
     assert max(diffs.values()) <= 1e-5
@@ -66,7 +66,7 @@ def test_attention_every_comparison_within_1e_5(results):
 def test_lstm_quick_learns_text_and_beats_the_naive_forecast(results):
     result = results["lstm"]
     m = result.metrics
-    vocab = result.objects["tokenizer"].vocab_size
+    vocab = result.tokenizer.vocab_size
     # both models learnt something: well below uniform guessing (ln V nats per char)
     assert m["lstm_val_loss"] < math.log(vocab) - 0.5 and m["rnn_val_loss"] < math.log(vocab) - 0.5
     assert m["lstm_minus_rnn_val_loss"] == pytest.approx(m["lstm_val_loss"] - m["rnn_val_loss"])

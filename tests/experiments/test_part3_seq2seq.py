@@ -34,7 +34,7 @@ def test_quick_run_writes_metrics_and_plots(quick, key, figures):
 def test_transformer_reports_both_char_models(quick):
     m = quick["transformer"].metrics
     assert m["minus_lstm_val_loss"] == pytest.approx(m["transformer_val_loss"] - m["lstm_val_loss"])
-    vocab = quick["transformer"].objects["tokenizer"].vocab_size
+    vocab = quick["transformer"].tokenizer.vocab_size
     # both trained: below the loss of a uniform guess over the vocabulary
     assert m["transformer_val_loss"] < torch.log(torch.tensor(float(vocab)))
     assert m["lstm_val_loss"] < torch.log(torch.tensor(float(vocab)))

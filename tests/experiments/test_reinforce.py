@@ -16,7 +16,7 @@ pytest.importorskip("gymnasium")  # the rl extra; test_missing_gymnasium covers 
 def test_quick_run_is_complete(tmp_path):
     result = run_experiment("reinforce", quick=True, out=tmp_path / "run", quiet=True)
     assert {"eval_mean_return", "eval_min_return"} <= set(result.metrics)
-    assert len(result.objects["eval_returns"]) == 5
+    assert len(result.eval_returns) == 5
     assert result.figures["returns"].exists()
     lines = [json.loads(x) for x in (result.run_dir / "metrics.jsonl").read_text().splitlines()]
     assert {r["phase"] for r in lines} == {"train", "select"}

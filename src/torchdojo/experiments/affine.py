@@ -72,7 +72,14 @@ def cloud_figure(points: Tensor, W: Tensor, b: Tensor) -> Figure:
     return fig
 
 
-def run(config: Config, ctx: Context) -> Result:
+@dataclass(kw_only=True)
+class AffineResult(Result):
+    layer: Affine  # the random layer compared with nn.Linear
+    plane: Affine  # the 2-D map that is plotted
+    points: Tensor  # (N, 2) the cloud it maps
+
+
+def run(config: Config, ctx: Context) -> AffineResult:
     """Compare y = W x + b with nn.Linear (exactly), and plot a 2-D cloud under W and b."""
     positive(n_points=config.n_points, batch=config.batch, in_features=config.in_features,
              out_features=config.out_features)
@@ -92,8 +99,8 @@ def run(config: Config, ctx: Context) -> Result:
     ctx.say(f"max |ours - nn.Linear| = {diff} over {config.batch} random points "
             f"({config.in_features} -> {config.out_features}) and the {len(points)}-point cloud")
     fig = cloud_figure(points, W, b)
-    result = Result({"max_abs_diff": diff}, dataset="generated",
-                    dataset_label=f"random inputs and a {len(points)}-point 2-D cloud",
-                    objects={"layer": layer, "plane": plane, "points": points})
+    result = AffineResult({"max_abs_diff": diff}, dataset="generated",
+                          dataset_label=f"random inputs and a {len(points)}-point 2-D cloud",
+                          layer=layer, plane=plane, points=points)
     result.figures["cloud"] = ctx.savefig(fig, "affine_cloud")
     return result

@@ -36,7 +36,14 @@ def max_diff(a: Tensor, b: Tensor) -> float:
     return (a - b).abs().max().item()
 
 
-def run(config: Config, ctx: Context) -> Result:
+@dataclass(kw_only=True)
+class AttentionResult(Result):
+    mha: MultiHeadAttention  # ours, with torch_mha's weights
+    torch_mha: nn.MultiheadAttention
+    diffs: dict[str, float]  # case -> max |ours - torch|
+
+
+def run(config: Config, ctx: Context) -> AttentionResult:
     """Compare each hand-written attention with torch's; plot the weights it computes."""
     g = torch.Generator().manual_seed(config.seed)
     B, T, C, h = config.batch, config.seq_len, config.d_model, config.n_heads
@@ -78,10 +85,10 @@ def run(config: Config, ctx: Context) -> Result:
     metrics = {"max_abs_diff": max(diffs.values()), **{f"diff_{k}": v for k, v in diffs.items()}}
     figures = {"weights": ctx.savefig(weights_figure(weights[0, 0], weights_c[0, 0]), "weights"),
                "heads": ctx.savefig(heads_figure(mha(x, causal=True)[1][0]), "heads")}
-    return Result(metrics, dataset="generated",
-                  dataset_label=f"random q, k, v: batch {B}, length {T}, d_model {C}, "
-                                f"{h} heads",
-                  figures=figures, objects={"mha": mha, "torch_mha": ref, "diffs": diffs})
+    return AttentionResult(metrics, dataset="generated",
+                           dataset_label=f"random q, k, v: batch {B}, length {T}, "
+                                         f"d_model {C}, {h} heads",
+                           figures=figures, mha=mha, torch_mha=ref, diffs=diffs)
 
 
 def weights_figure(plain: Tensor, causal: Tensor) -> Figure:

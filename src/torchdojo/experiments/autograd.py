@@ -104,7 +104,13 @@ def graph_figure(loss: Tensor) -> Figure:
     return fig
 
 
-def run(config: Config, ctx: Context) -> Result:
+@dataclass(kw_only=True)
+class AutogradResult(Result):
+    diffs: dict[str, float]  # case -> |autograd - by hand|
+    facts: dict[str, tuple[bool, float]]  # fact -> (holds, its difference)
+
+
+def run(config: Config, ctx: Context) -> AutogradResult:
     """Compare autograd with hand-derived gradients; draw f, f' and a loss's graph."""
     positive(n_points=config.n_points)
     xs = torch.linspace(-2, 2, 41, dtype=F64)
@@ -131,8 +137,8 @@ def run(config: Config, ctx: Context) -> Result:
     w = torch.randn(3, 2, requires_grad=True)
     b = torch.zeros(3, requires_grad=True)
     loss = (torch.randn(4, 2) @ w.T + b).relu().pow(2).mean()  # a small loss to draw
-    result = Result(metrics, dataset="generated", dataset_label="small float64 tensors",
-                    objects={"diffs": diffs, "facts": outcomes})
+    result = AutogradResult(metrics, dataset="generated", dataset_label="small float64 tensors",
+                            diffs=diffs, facts=outcomes)
     result.figures["derivative"] = ctx.savefig(fig, "derivative")
     result.figures["graph"] = ctx.savefig(graph_figure(loss), "graph")
     return result

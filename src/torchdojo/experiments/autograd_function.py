@@ -180,7 +180,15 @@ def figure(xs: Tensor, memory: dict[str, tuple[int, int]]) -> Figure:
     return fig
 
 
-def run(config: Config, ctx: Context) -> Result:
+@dataclass(kw_only=True)
+class FunctionResult(Result):
+    naive: dict[str, float]  # the naive softplus measured like ours
+    memory: dict[str, tuple[int, int]]  # way -> (tensors, bytes) saved for backward
+    ste: dict[str, Tensor]  # "torch.round" / "RoundSTE" -> d round(x)/dx
+    default_threshold_diff: float  # max |F.softplus(threshold=20) - exact|
+
+
+def run(config: Config, ctx: Context) -> FunctionResult:
     """Check the custom softplus (gradcheck, vs the built-in), count saved memory, draw."""
     positive(n_points=config.n_points, limit=config.limit, n_gradcheck=config.n_gradcheck)
     g = torch.Generator().manual_seed(config.seed)
@@ -211,9 +219,10 @@ def run(config: Config, ctx: Context) -> Result:
     W = torch.randn(3, 2, generator=g, requires_grad=True)
     b = torch.zeros(3, requires_grad=True)
     loss = softplus(torch.randn(4, 2, generator=g) @ W.T + b).mean()  # ours: one graph node
-    result = Result(metrics, dataset="generated", dataset_label="float64 points in ±limit",
-                    objects={"naive": naive, "memory": memory, "ste": ste,
-                             "default_threshold_diff": float(shortcut.abs().max())})
+    result = FunctionResult(metrics, dataset="generated",
+                            dataset_label="float64 points in ±limit", naive=naive,
+                            memory=memory, ste=ste,
+                            default_threshold_diff=float(shortcut.abs().max()))
     result.figures["softplus"] = ctx.savefig(figure(torch.linspace(-6, 6, 121, dtype=F64),
                                                     memory), "softplus")
     result.figures["graph"] = ctx.savefig(graph_figure(loss), "graph")

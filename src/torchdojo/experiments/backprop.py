@@ -38,7 +38,16 @@ def forgot_to_average(params: manual.Params, x: Tensor, y: Tensor,
     return loss, {k: g * x.shape[0] for k, g in grads.items()}
 
 
-def run(config: Config, ctx: Context) -> Result:
+@dataclass(kw_only=True)
+class BackpropResult(Result):
+    checks: dict[str, gradcheck.GradCheck]  # case -> its check
+    bug: gradcheck.GradCheck  # the planted bug, which the checker must catch
+    params: dict[str, Tensor]  # the two-layer net's parameters
+    x: Tensor  # (B, D)
+    y: Tensor  # (B,)
+
+
+def run(config: Config, ctx: Context) -> BackpropResult:
     """Check every manual backward (710-750) and show that the checker catches a bug."""
     positive(inputs=config.inputs, hidden=config.hidden, classes=config.classes,
              batch=config.batch, eps=config.eps, tol=config.tol)
@@ -71,9 +80,10 @@ def run(config: Config, ctx: Context) -> Result:
     _, manual_grads = manual.two_layer_batch(two, x, y, act)
     auto_grads = gradcheck.autograd_gradients(
         lambda p: manual.two_layer_batch(p, x, y, act)[0], two)
-    result = Result(metrics, dataset="generated",
-                    dataset_label=f"random float64 data: B={B}, D={D}, H={H}, K={K}, {act}",
-                    objects={"checks": checks, "bug": bug, "params": two, "x": x, "y": y})
+    result = BackpropResult(metrics, dataset="generated",
+                            dataset_label=f"random float64 data: B={B}, D={D}, H={H}, K={K}, "
+                                          f"{act}",
+                            checks=checks, bug=bug, params=two, x=x, y=y)
     result.figures["checks"] = ctx.savefig(checks_figure(checks, bug), "gradient_checks")
     result.figures["dW1"] = ctx.savefig(grads_figure(manual_grads["W1"], auto_grads["W1"]), "dW1")
     return result

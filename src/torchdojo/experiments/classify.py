@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import torch
 from matplotlib.figure import Figure
+from torch import Tensor
 
 from torchdojo.data import toy
 from torchdojo.experiments.toy_classifier import positive, strict_accuracy, train
@@ -40,7 +41,13 @@ def hand_set_rule() -> Affine:
     return layer
 
 
-def run(config: Config, ctx: Context) -> Result:
+@dataclass(kw_only=True)
+class ClassifyResult(Result):
+    panels: dict[str, tuple[Affine, Tensor, Tensor]]  # title -> (model, test x, test y)
+    hand: Affine  # the hand-set rule
+
+
+def run(config: Config, ctx: Context) -> ClassifyResult:
     """Score problem 1 with a hand-set rule, then train one affine layer on problems 1 and 2."""
     positive(n_train=config.n_train, n_test=config.n_test, epochs=config.epochs,
              batch_size=config.batch_size, lr=config.lr)
@@ -68,9 +75,10 @@ def run(config: Config, ctx: Context) -> Result:
     for ax, (title, (model, x, y)) in zip(fig.subplots(1, 4), panels.items()):
         boundaries.draw(ax, boundaries.predictor(model), x, y, title=title)
     fig.tight_layout()
-    result = Result(metrics, dataset="generated",
-                    dataset_label=f"toy problems 1 and 2, {config.n_train} train / "
-                                  f"{config.n_test} test points each (seed {config.seed})",
-                    history=history, objects={"panels": panels, "hand": hand})
+    result = ClassifyResult(metrics, dataset="generated",
+                            dataset_label=f"toy problems 1 and 2, {config.n_train} train / "
+                                          f"{config.n_test} test points each (seed "
+                                          f"{config.seed})",
+                            history=history, panels=panels, hand=hand)
     result.figures["boundaries"] = ctx.savefig(fig, "boundaries")
     return result

@@ -78,7 +78,13 @@ def sweep_figure(paths: dict[float, Sequence[float]]) -> Figure:
     return fig
 
 
-def run(config: Config, ctx: Context) -> Result:
+@dataclass(kw_only=True)
+class DescentResult(Result):
+    paths: dict[float, list[float]]  # learning rate -> x at each step
+    panels: dict[str, tuple[Affine, Tensor, Tensor, list[float]]]  # (model, x, y, losses)
+
+
+def run(config: Config, ctx: Context) -> DescentResult:
     """Minimise x^2 + 3, sweep learning rates, then run gradient descent on problems 1 and 2."""
     positive(lr=config.lr, steps=config.steps, n_train=config.n_train,
              gd_epochs=config.gd_epochs, gd_lr=config.gd_lr)
@@ -123,6 +129,7 @@ def run(config: Config, ctx: Context) -> Result:
     axes[2].legend()
     fig.tight_layout()
     figures["problems"] = ctx.savefig(fig, "gd_problems")
-    return Result(metrics, dataset="generated",
-                  dataset_label=f"C(x) = x^2 + 3; toy problems 1 and 2, {config.n_train} points",
-                  history=history, figures=figures, objects={"paths": paths, "panels": panels})
+    return DescentResult(metrics, dataset="generated",
+                         dataset_label=f"C(x) = x^2 + 3; toy problems 1 and 2, "
+                                       f"{config.n_train} points",
+                         history=history, figures=figures, paths=paths, panels=panels)

@@ -291,15 +291,15 @@ def bandit(config: Config) -> tuple[dict[str, float], dict]:
 
 # --- figures -----------------------------------------------------------------------------------
 
-def rules_figure(config: Config, objects: dict, metrics: dict[str, float]) -> Figure:
+def rules_figure(config: Config, parts: dict, metrics: dict[str, float]) -> Figure:
     """Decision regions on held-out moons: the hand rule, a linear model, the learned MLP."""
     pct = {k: f"{100 * metrics[k]:.1f}%" for k in ("rule_acc", "moons_linear_acc",
                                                    "learned_acc")}
     return boundaries.boundaries({
         f"hand rule x2 > {config.rule_threshold:g}: {pct['rule_acc']}":
             lambda p: hand_rule(p, config.rule_threshold),
-        f"learned, linear: {pct['moons_linear_acc']}": objects["models"]["moons_linear"],
-        f"learned, MLP: {pct['learned_acc']}": objects["net"]}, *objects["moons_test"],
+        f"learned, linear: {pct['moons_linear_acc']}": parts["models"]["moons_linear"],
+        f"learned, MLP: {pct['learned_acc']}": parts["net"]}, *parts["moons_test"],
         steps=120, title=f"rules written by hand vs rules learned from {config.n_train} "
                          "examples (held-out points)")
 
@@ -368,29 +368,42 @@ def check(config: Config) -> None:
         raise DojoError(f"last_pulls ({config.last_pulls}) cannot exceed pulls ({config.pulls})")
 
 
-def run(config: Config, ctx: Context) -> Result:
+@dataclass(kw_only=True)
+class IntroResult(Result):
+    net: MLP  # 1. the MLP learned from the moons
+    moons: tuple[Tensor, Tensor]  # its training points
+    moons_test: tuple[Tensor, Tensor]
+    models: dict[str, nn.Module]  # 2. "blobs_linear", "blobs_mlp", "moons_linear", "moons_mlp"
+    blobs_test: tuple[Tensor, Tensor]
+    ae: nn.Sequential  # 3. the autoencoder; ae[0] encodes
+    reader: MLP  # the digit reader whose features transfer
+    scratch: MLP  # even/odd trained from scratch on the few labels
+    bandit: dict[str, Tensor]  # 4. "arms" pulled, value estimates, true "means"
+    pictures: dict[str, Figure]  # "rules", "kinds", "digits" (their files: `figures`)
+
+
+def run(config: Config, ctx: Context) -> IntroResult:
     """Every example of the lesson, each scored on data it did not train on."""
     check(config)
-    metrics, objects, history = rules_vs_learned(config, ctx)
-    pays, pays_objects = when_it_pays(config, ctx, objects)
+    metrics, parts, history = rules_vs_learned(config, ctx)
+    pays, pays_objects = when_it_pays(config, ctx, parts)
     sets = digit_sets(config, ctx)
     kinds = [self_supervised(config, ctx, sets), transfer(config, ctx, sets), bandit(config)]
     for part_metrics, part_objects in [(pays, pays_objects), *kinds]:
         metrics.update(part_metrics)
-        objects.update(part_objects)
+        parts.update(part_objects)
     say(ctx, metrics)
-    figures = {"rules": rules_figure(config, objects, metrics),
-               "kinds": kinds_figure(metrics, objects["bandit"], 10 * config.labels_per_digit),
+    figures = {"rules": rules_figure(config, parts, metrics),
+               "kinds": kinds_figure(metrics, parts["bandit"], 10 * config.labels_per_digit),
                "digits": digits_figure(config)}
-    objects["figures"] = figures
-    return Result(metrics, dataset="generated",
-                  dataset_label=f"two moons ({config.n_train} train, {config.n_test} test), "
-                                f"Gaussian blobs, seven-segment digits (noise "
-                                f"{config.pixel_noise:g}), a {len(config.arm_means)}-armed "
-                                f"bandit (seed {config.seed})",
-                  history=history, notes=[WHEN_IT_PAYS],
-                  figures={name: ctx.savefig(fig, name) for name, fig in figures.items()},
-                  objects=objects)
+    return IntroResult(metrics, dataset="generated",
+                       dataset_label=f"two moons ({config.n_train} train, {config.n_test} "
+                                     f"test), Gaussian blobs, seven-segment digits (noise "
+                                     f"{config.pixel_noise:g}), a {len(config.arm_means)}-armed "
+                                     f"bandit (seed {config.seed})",
+                       history=history, notes=[WHEN_IT_PAYS],
+                       figures={name: ctx.savefig(fig, name) for name, fig in figures.items()},
+                       pictures=figures, **parts)
 
 
 def say(ctx: Context, m: dict[str, float]) -> None:

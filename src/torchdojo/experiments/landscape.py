@@ -399,31 +399,39 @@ def mse_figure(errors: dict[str, Tensor]) -> Figure:
     return fig
 
 
-def run(config: Config, ctx: Context) -> Result:
+@dataclass(kw_only=True)
+class LandscapeResult(Result):
+    sweep: Tensor  # the learning-rate sweep's paths on the bowl
+    basins: dict[str, Tensor]  # the double well's starts and where each ended
+    race: dict[str, Tensor]  # optimiser -> its path on the ill-conditioned bowl
+    mse: dict[str, Tensor]  # the 1/2n vs 1/n line fits ("errors": their gaps per step)
+
+
+def run(config: Config, ctx: Context) -> LandscapeResult:
     """The four parts, their counts and their pictures."""
     check(config)
-    metrics, figures, objects = {}, {}, {}
-    part, objects["sweep"] = sweep(config)
+    metrics, figures, parts = {}, {}, {}
+    part, parts["sweep"] = sweep(config)
     metrics.update(part)
-    figures["sweep"] = ctx.savefig(sweep_figure(config, objects["sweep"], part), "lr_sweep")
+    figures["sweep"] = ctx.savefig(sweep_figure(config, parts["sweep"], part), "lr_sweep")
     ctx.say(f"bowl: lr {config.sweep_lrs[0]:g} needs {part['steps_small_lr']} steps, "
             f"lr {config.sweep_lrs[1]:g} {part['steps_good_lr']}; lr {config.sweep_lrs[2]:g} "
             + ("diverges" if part["diverged_at_large_lr"] else "does not diverge"))
-    part, objects["basins"] = basins(config)
+    part, parts["basins"] = basins(config)
     metrics.update(part)
-    figures["basins"] = ctx.savefig(basins_figure(config, objects["basins"], part), "basins")
+    figures["basins"] = ctx.savefig(basins_figure(config, parts["basins"], part), "basins")
     ctx.say(f"double well: {100 * part['global_share']:.1f}% of {config.starts} starts end in "
             f"the global minimum, {100 * part['local_share']:.1f}% in the local one")
-    part, objects["race"] = race(config)
+    part, parts["race"] = race(config)
     metrics.update(part)
-    figures["race"] = ctx.savefig(race_figure(config, objects["race"]), "race")
+    figures["race"] = ctx.savefig(race_figure(config, parts["race"]), "race")
     ctx.say(f"steps to C < {config.tol:g}: GD {part['gd_steps']}, momentum "
             f"{part['momentum_steps']}, Adam {part['adam_steps']}")
-    part, objects["mse"] = half_mse(config)
+    part, parts["mse"] = half_mse(config)
     metrics.update(part)
-    figures["mse"] = ctx.savefig(mse_figure(objects["mse"]["errors"]), "half_mse")
+    figures["mse"] = ctx.savefig(mse_figure(parts["mse"]["errors"]), "half_mse")
     ctx.say(f"MSE: grad(1/2n) / grad(1/n) = {part['half_mse_grad_ratio']:.15g}; both reach the "
             f"least-squares line (gap {part['mse_minimum_gap']:.1e})")
-    return Result({k: float(v) for k, v in metrics.items()}, dataset="generated",
-                  dataset_label=f"costs of two variables; {config.n_points} points near "
-                                "y = 2x - 1", figures=figures, objects=objects)
+    return LandscapeResult({k: float(v) for k, v in metrics.items()}, dataset="generated",
+                           dataset_label=f"costs of two variables; {config.n_points} points "
+                                         "near y = 2x - 1", figures=figures, **parts)

@@ -9,11 +9,15 @@ import torch
 from matplotlib.figure import Figure
 
 from torchdojo.errors import DojoError
-from torchdojo.experiments.image_classifier import load_tensors, train_classifier
+from torchdojo.experiments.image_classifier import (
+    ClassifierResult,
+    load_tensors,
+    train_classifier,
+)
 from torchdojo.figures import plots
 from torchdojo.models.lenet import LeNet5
 from torchdojo.models.mlp import count_parameters
-from torchdojo.train.context import SWITCH_NAMES, Context, Result
+from torchdojo.train.context import SWITCH_NAMES, Context
 
 
 @dataclass
@@ -52,7 +56,7 @@ def build_model(config: Config) -> LeNet5:
                   batch_norm=config.batch_norm, dropout=config.dropout)
 
 
-def run(config: Config, ctx: Context) -> Result:
+def run(config: Config, ctx: Context) -> ClassifierResult:
     """Train LeNet-5; plot curves, confusion, mistakes, first-layer filters and feature maps."""
     model = build_model(config)
     tensors = load_tensors(config.dataset, ctx.device, train_limit=config.train_limit,

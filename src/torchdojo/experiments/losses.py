@@ -89,7 +89,13 @@ def overflow_figure(big: float) -> Figure:
     return fig
 
 
-def run(config: Config, ctx: Context) -> Result:
+@dataclass(kw_only=True)
+class LossesResult(Result):
+    cases: dict[str, tuple[float, float]]  # loss -> (ours, torch's)
+    diffs: dict[str, float]  # loss -> |ours - torch's|
+
+
+def run(config: Config, ctx: Context) -> LossesResult:
     """Every hand-written loss against torch.nn.functional; the naive formula's overflow shown."""
     positive(batch=config.batch, classes=config.classes, large=config.large)
     if config.classes < 2:
@@ -105,9 +111,10 @@ def run(config: Config, ctx: Context) -> Result:
     metrics = {"max_abs_diff": max(diffs.values()), "naive_is_finite": float(naive == naive and
                                                                              abs(naive) < 1e308),
                "stable_large_logit_loss": stable}
-    result = Result(metrics, dataset="generated",
-                    dataset_label=f"random float64 logits, batch {config.batch}, "
-                                  f"{config.classes} classes; hard inputs at +-{config.large:g}",
-                    objects={"cases": cases, "diffs": diffs})
+    result = LossesResult(metrics, dataset="generated",
+                          dataset_label=f"random float64 logits, batch {config.batch}, "
+                                        f"{config.classes} classes; hard inputs at "
+                                        f"+-{config.large:g}",
+                          cases=cases, diffs=diffs)
     result.figures["losses"] = ctx.savefig(overflow_figure(config.large), "losses")
     return result

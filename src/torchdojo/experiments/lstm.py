@@ -13,7 +13,13 @@ from matplotlib.figure import Figure
 from torch import Tensor, nn
 
 from torchdojo.data import series as series_data
-from torchdojo.data.text import CharTokenizer, char_windows, load_corpus, train_val_split
+from torchdojo.data.text import (
+    CharTokenizer,
+    Corpus,
+    char_windows,
+    load_corpus,
+    train_val_split,
+)
 from torchdojo.methods.sampling import generate
 from torchdojo.models.mlp import count_parameters
 from torchdojo.models.rnn import CharLM, SeriesPredictor, lstm_cell_step
@@ -81,7 +87,18 @@ def train_char_model(cell: str, train: tuple[Tensor, Tensor], val: tuple[Tensor,
     return model, history
 
 
-def run(config: Config, ctx: Context) -> Result:
+@dataclass(kw_only=True)
+class LSTMResult(Result):
+    lstm: CharLM  # on the CPU
+    rnn: CharLM  # the same width, plain RNN cell; on the CPU
+    tokenizer: CharTokenizer
+    corpus: Corpus
+    rnn_history: list[dict]  # the LSTM's is `history`
+    gates_figure: Figure
+    series_figure: Figure
+
+
+def run(config: Config, ctx: Context) -> LSTMResult:
     """Text: LSTM vs RNN of the same width; series: LSTM vs the naive forecast; gates by hand."""
     corpus = load_corpus(config.corpus, max_chars=config.max_chars)
     tokenizer = CharTokenizer.from_text(corpus.text)
@@ -125,13 +142,12 @@ def run(config: Config, ctx: Context) -> Result:
                                                       tokenizer.vocab_size), "text_curves"),
                "gates": ctx.savefig(gates, "gates"),
                "series": ctx.savefig(series_fig, "series")}
-    return Result(metrics, dataset=corpus.name,
-                  dataset_label=f"{corpus.label}; synthetic daily series of "
-                                f"{config.series_days} days",
-                  history=lstm_history, figures=figures, notes=notes,
-                  objects={"lstm": lstm, "rnn": rnn.cpu(), "tokenizer": tokenizer,
-                           "corpus": corpus, "rnn_history": rnn_history,
-                           "gates_figure": gates, "series_figure": series_fig})
+    return LSTMResult(metrics, dataset=corpus.name,
+                      dataset_label=f"{corpus.label}; synthetic daily series of "
+                                    f"{config.series_days} days",
+                      history=lstm_history, figures=figures, notes=notes,
+                      lstm=lstm, rnn=rnn.cpu(), tokenizer=tokenizer, corpus=corpus,
+                      rnn_history=rnn_history, gates_figure=gates, series_figure=series_fig)
 
 
 @torch.no_grad()

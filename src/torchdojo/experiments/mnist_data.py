@@ -15,6 +15,7 @@ from typing import Literal
 
 import torch
 from matplotlib.figure import Figure
+from torch import Tensor
 from torch.utils.data import DataLoader
 
 from torchdojo.data.datasets import ImageDataset, class_counts, normalisation
@@ -56,7 +57,15 @@ def class_means(data: ImageData) -> torch.Tensor:
     return torch.stack([x[data.train_y == c].mean(0) for c in range(len(data.classes))])
 
 
-def run(config: Config, ctx: Context) -> Result:
+@dataclass(kw_only=True)
+class MnistDataResult(Result):
+    data: ImageData
+    image_dataset: ImageDataset  # `dataset` is the data set's name
+    loader: DataLoader
+    batch: tuple[Tensor, Tensor]  # the first batch: (B, 1, 28, 28), (B,)
+
+
+def run(config: Config, ctx: Context) -> MnistDataResult:
     """Load (which checks every MD5), check structure, round-trip a DataLoader batch, plot."""
     t0 = time.perf_counter()
     data = load_images(config.dataset)
@@ -94,11 +103,10 @@ def run(config: Config, ctx: Context) -> Result:
         "test_size": float(data.test_x.shape[0]),
         "pixel_mean": mean, "pixel_std": std, "load_s": load_s,
     }
-    result = Result(metrics, dataset=data.name, dataset_label=data.label,
-                    notes=[f"source: {data.source}"] + [f"{'ok' if ok else 'FAILED'}: {n}"
-                                                         for n, ok in checks.items()],
-                    objects={"data": data, "dataset": dataset, "loader": loader,
-                             "batch": (x, y)})
+    result = MnistDataResult(metrics, dataset=data.name, dataset_label=data.label,
+                             notes=[f"source: {data.source}"] + [
+                                 f"{'ok' if ok else 'FAILED'}: {n}" for n, ok in checks.items()],
+                             data=data, image_dataset=dataset, loader=loader, batch=(x, y))
     shown = data.train_x[:config.show]
     names = [data.classes[i][:11] for i in data.train_y[:config.show].tolist()]
     result.figures["digits"] = ctx.savefig(

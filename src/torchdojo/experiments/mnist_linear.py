@@ -5,10 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from torchdojo.experiments.image_classifier import load_tensors, train_classifier
+from torchdojo.experiments.image_classifier import (
+    ClassifierResult,
+    load_tensors,
+    train_classifier,
+)
 from torchdojo.figures import plots
 from torchdojo.models.mlp import MLP
-from torchdojo.train.context import SWITCH_NAMES, Context, Result
+from torchdojo.train.context import SWITCH_NAMES, Context
 
 
 @dataclass
@@ -27,7 +31,7 @@ SWITCHES = SWITCH_NAMES  # it trains through ctx.fit: --amp, --compile, --nproc 
 QUICK = {"epochs": 2, "train_limit": 2000}
 
 
-def run(config: Config, ctx: Context) -> Result:
+def run(config: Config, ctx: Context) -> ClassifierResult:
     """Train logits = W x + b with cross-entropy; plot each class's row of W as a 28x28 image."""
     tensors = load_tensors(config.dataset, ctx.device, train_limit=config.train_limit,
                            seed=config.seed)

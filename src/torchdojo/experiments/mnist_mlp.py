@@ -5,9 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from torchdojo.experiments.image_classifier import load_tensors, train_classifier
+from torchdojo.experiments.image_classifier import (
+    ClassifierResult,
+    load_tensors,
+    train_classifier,
+)
 from torchdojo.models.mlp import MLP, count_parameters
-from torchdojo.train.context import SWITCH_NAMES, Context, Result
+from torchdojo.train.context import SWITCH_NAMES, Context
 
 
 @dataclass
@@ -33,7 +37,7 @@ def build_model(config: Config) -> MLP:
     return MLP(784, config.hidden, 10, dropout=config.dropout)
 
 
-def run(config: Config, ctx: Context) -> Result:
+def run(config: Config, ctx: Context) -> ClassifierResult:
     """Train the MLP and report test accuracy, curves, confusion matrix and worst mistakes."""
     tensors = load_tensors(config.dataset, ctx.device, train_limit=config.train_limit,
                            seed=config.seed)

@@ -252,7 +252,15 @@ NOTES = (
 )
 
 
-def run(config: Config, ctx: Context) -> Result:
+@dataclass(kw_only=True)
+class QuickstartResult(Result):
+    model: nn.Module  # trained the plain way
+    reloaded: nn.Module  # loaded back from its saved state dict
+    engine_model: nn.Module  # the same network trained by ctx.fit (its history: `history`)
+    plain_history: list[dict[str, Any]]
+
+
+def run(config: Config, ctx: Context) -> QuickstartResult:
     """Train the quickstart MLP the plain way, save and reload it, then again by the engine."""
     positive(epochs=config.epochs, batch_size=config.batch_size, lr=config.lr)
     if config.train_limit is not None:
@@ -283,10 +291,10 @@ def run(config: Config, ctx: Context) -> Result:
               f"engine's checkpoints too): plain {plain_s:.1f}, engine {engine_s:.1f}, "
               f"speedup {speedup:.2f}x. Median training epoch: plain "
               f"{metrics['plain_epoch_s']:.2f} s, engine {metrics['engine_epoch_s']:.2f} s.")
-    result = Result(metrics, dataset=dataset, dataset_label=label, history=engine_history,
-                    notes=[*NOTES, timing],
-                    objects={"model": model, "reloaded": reloaded, "engine_model": engine_model,
-                             "plain_history": plain_history})
+    result = QuickstartResult(metrics, dataset=dataset, dataset_label=label,
+                              history=engine_history, notes=[*NOTES, timing], model=model,
+                              reloaded=reloaded, engine_model=engine_model,
+                              plain_history=plain_history)
     if ctx.is_main:
         result.figures["timing"] = ctx.savefig(
             timing_figure(plain_history, engine_history, plain_s, engine_s, held=on), "timing")

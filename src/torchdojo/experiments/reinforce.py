@@ -116,16 +116,29 @@ def frame_strip(frames: list[np.ndarray], n: int = 6) -> Figure:
     return fig
 
 
-def run(config: Config, ctx: Context) -> Result:
-    """Train with REINFORCE + baseline, keep the best greedy policy, evaluate on 100 episodes."""
-    env = rl.make_env(config.env)
-    obs_dim, n_actions = env.observation_space.shape[0], env.action_space.n
+@dataclass(kw_only=True)
+class ReinforceResult(Result):
+    model: ActorCritic  # the best greedy policy (and its value net)
+    eval_returns: list[float]  # one per evaluation episode
+    frames: list[np.ndarray] | None = None  # the rendered greedy episode (render, rank 0)
+
+
+def build_model(config: Config, env: Any) -> ActorCritic:
+    """Policy and value nets sized for `env`, from the config's seed."""
     torch.manual_seed(config.seed)
-    model = ActorCritic(obs_dim, n_actions, config.hidden)  # tiny nets: CPU is fastest
+    return ActorCritic(env.observation_space.shape[0], env.action_space.n, config.hidden)
+
+
+def train(model: ActorCritic, env: Any, config: Config, ctx: Context
+          ) -> tuple[list[dict[str, Any]], int, float]:
+    """REINFORCE with a baseline (Adam for each net) over batches of episode seeds; after
+    every epoch the greedy policy plays `select_episodes` on seeds of its own, and the best
+    one is loaded back into `model` at the end. Returns the history (the selection rows
+    appended), the best epoch and the training seconds."""
     optimizers = {"policy": torch.optim.Adam(model.policy.parameters(), lr=config.lr_policy),
                   "value": torch.optim.Adam(model.value.parameters(), lr=config.lr_value)}
-    ctx.say(f"{config.env}: obs {obs_dim}, {n_actions} actions; REINFORCE with a learned "
-            f"baseline, {config.episodes_per_update} episodes per update")
+    ctx.say(f"{config.env}: obs {env.observation_space.shape[0]}, {env.action_space.n} actions; "
+            f"REINFORCE with a learned baseline, {config.episodes_per_update} episodes per update")
     # The batch "data" are reset seeds: the same start states each epoch (CartPole draws them
     # from +-0.05), the episodes still differ because actions are sampled from pi.
     seeds = torch.arange(config.seed * 10_000_000,
@@ -151,27 +164,48 @@ def run(config: Config, ctx: Context) -> Result:
                       callbacks=(select,))
     train_s = time.perf_counter() - t0
     model.load_state_dict(best["state"])
-    eval_returns = rl.evaluate_policy(env, model.policy, config.eval_episodes, seed=EVAL_SEED)
+    return history + selection, best["epoch"], train_s
+
+
+def evaluate(model: ActorCritic, env: Any, config: Config) -> list[float]:
+    """The greedy policy's return on `eval_episodes` episodes, on seeds never trained on."""
+    return rl.evaluate_policy(env, model.policy, config.eval_episodes, seed=EVAL_SEED)
+
+
+def render_episode(model: ActorCritic, config: Config) -> list[np.ndarray]:
+    """The frames of one greedy episode on the first evaluation seed."""
+    render_env = rl.make_env(config.env, render=True)
+    episode = rl.rollout(render_env, model.policy, EVAL_SEED, greedy=True, frames=True)
+    render_env.close()
+    return episode.frames
+
+
+def save_figures(result: ReinforceResult, config: Config, ctx: Context) -> None:
+    """The returns; with `render`, one greedy episode as a frame strip and episode.gif."""
+    result.figures["returns"] = ctx.savefig(returns_figure(result.history, result.eval_returns),
+                                            "returns")
+    if config.render:
+        result.frames = render_episode(result.model, config)
+        result.figures["episode"] = ctx.savefig(frame_strip(result.frames), "episode")
+        result.figures["episode_gif"] = rl.save_gif(result.frames, ctx.run.dir() / "episode.gif")
+
+
+def run(config: Config, ctx: Context) -> ReinforceResult:
+    """Train with REINFORCE + baseline, keep the best greedy policy, evaluate on 100 episodes."""
+    env = rl.make_env(config.env)
+    model = build_model(config, env)  # tiny nets: CPU is fastest
+    history, best_epoch, train_s = train(model, env, config, ctx)
+    eval_returns = evaluate(model, env, config)
+    env.close()
     metrics = {"eval_mean_return": float(np.mean(eval_returns)),
                "eval_min_return": float(np.min(eval_returns)),
-               "best_epoch": float(best["epoch"]), "train_s": train_s}
-    ctx.say(f"best greedy policy from epoch {best['epoch']}: mean return "
+               "best_epoch": float(best_epoch), "train_s": train_s}
+    ctx.say(f"best greedy policy from epoch {best_epoch}: mean return "
             f"{metrics['eval_mean_return']:.1f} over {config.eval_episodes} evaluation episodes "
             f"(min {metrics['eval_min_return']:.0f})")
-    history = history + selection
-    result = Result(metrics, dataset=config.env,
-                    dataset_label=f"gymnasium {config.env} (simulated, no data)",
-                    history=history, objects={"model": model, "eval_returns": eval_returns})
+    result = ReinforceResult(metrics, dataset=config.env,
+                             dataset_label=f"gymnasium {config.env} (simulated, no data)",
+                             history=history, model=model, eval_returns=eval_returns)
     if ctx.is_main:
-        result.figures["returns"] = ctx.savefig(returns_figure(history, eval_returns),
-                                                "returns")
-        if config.render:
-            render_env = rl.make_env(config.env, render=True)
-            episode = rl.rollout(render_env, model.policy, EVAL_SEED, greedy=True, frames=True)
-            render_env.close()
-            result.figures["episode"] = ctx.savefig(frame_strip(episode.frames), "episode")
-            result.figures["episode_gif"] = rl.save_gif(episode.frames,
-                                                        ctx.run.dir() / "episode.gif")
-            result.objects["frames"] = episode.frames
-    env.close()
+        save_figures(result, config, ctx)
     return result

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import torch
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
-from torch.nn.utils.rnn import pack_padded_sequence
+from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_sequence
 
 from torchdojo.data.sequences import A, B, SequenceData, check, make_sequences
 from torchdojo.train.context import Context, Result
@@ -27,7 +27,14 @@ class Config:
 QUICK = {"n": 500}
 
 
-def run(config: Config, ctx: Context) -> Result:
+@dataclass(kw_only=True)
+class SequencesResult(Result):
+    data: SequenceData
+    checks: dict[str, bool]  # property -> holds
+    packed: PackedSequence  # one packed batch
+
+
+def run(config: Config, ctx: Context) -> SequencesResult:
     """Generate, check the promised properties, and draw a padded batch and its mask."""
     data = make_sequences(config.n, min_len=config.min_len, max_len=config.max_len,
                           vocab_size=config.vocab_size, seed=config.seed)
@@ -48,14 +55,33 @@ def run(config: Config, ctx: Context) -> Result:
         ctx.say(f"  {data.text(i)}  len {int(data.lengths[i]):2d}  label {int(data.labels[i])}")
     failed = sum(not ok for ok in checks.values())
     metrics = {"checks_failed": float(failed), "checks": float(len(checks)),
+               **by_hand_errors(data, packed, batch.stop),
                "mean_length": data.lengths.float().mean().item(),
                "label1_share": data.labels.float().mean().item()}
     figures = {"batch": ctx.savefig(batch_figure(data, batch.stop), "batch"),
                "lengths": ctx.savefig(lengths_figure(data), "lengths")}
-    return Result(metrics, dataset="generated",
-                  dataset_label=f"{config.n} sequences, lengths {config.min_len}-"
-                                f"{config.max_len}, {config.vocab_size} symbols",
-                  figures=figures, objects={"data": data, "checks": checks, "packed": packed})
+    return SequencesResult(metrics, dataset="generated",
+                           dataset_label=f"{config.n} sequences, lengths {config.min_len}-"
+                                         f"{config.max_len}, {config.vocab_size} symbols",
+                           figures=figures, data=data, checks=checks, packed=packed)
+
+
+def by_hand_errors(data: SequenceData, packed: PackedSequence, n: int) -> dict[str, float]:
+    """What the generator and the packing must agree with, rebuilt in plain Python: each
+    label by the order rule on the sequence's text, and the first n padded rows and
+    lengths (unpacked again) from lists of the real symbols."""
+    label_errors = 0
+    for i in range(len(data)):
+        text = data.text(i).rstrip(".")
+        label_errors += int(int(data.labels[i]) != int(text.index("A") < text.index("B")))
+    real = [[data.symbols.index(c) for c in data.text(i).rstrip(".")] for i in range(n)]
+    width = max(map(len, real))
+    padded = torch.tensor([row + [0] * (width - len(row)) for row in real])  # PAD is 0
+    tokens, lengths = pad_packed_sequence(packed, batch_first=True)
+    rows_wrong = int((tokens != padded).any(1).sum()) if tokens.shape == padded.shape else n
+    lengths_wrong = int((lengths != torch.tensor([len(row) for row in real])).sum())
+    return {"label_errors": float(label_errors),
+            "padding_errors": float(rows_wrong + lengths_wrong)}
 
 
 def batch_figure(data: SequenceData, n: int) -> Figure:

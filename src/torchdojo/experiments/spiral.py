@@ -31,7 +31,13 @@ SWITCHES = SWITCH_NAMES  # it trains through ctx.fit: --amp, --compile, --nproc 
 QUICK = {"epochs": 40}
 
 
-def run(config: Config, ctx: Context) -> Result:
+@dataclass(kw_only=True)
+class SpiralResult(Result):
+    linear: Affine  # softmax regression
+    net: MLP  # the 2-layer net
+
+
+def run(config: Config, ctx: Context) -> SpiralResult:
     """Train logits = W x + b and logits = W2 ReLU(W1 x + b1) + b2; compare their boundaries."""
     positive(n_per_class=config.n_per_class, classes=config.classes, hidden=config.hidden,
              epochs=config.epochs, batch_size=config.batch_size, lr=config.lr)
@@ -55,7 +61,7 @@ def run(config: Config, ctx: Context) -> Result:
          f"2-layer, {config.hidden} ReLU: {100 * metrics['mlp_acc']:.1f}%": net}, x, y)
     figures = {"boundaries": ctx.savefig(fig, "boundaries"),
                "curves": ctx.savefig(plots.curves(history, ["loss", "acc"]), "curves")}
-    return Result(metrics, dataset="generated",
-                  dataset_label=f"cs231n spiral, {config.classes} classes x "
-                                f"{config.n_per_class} points (seed {config.seed})",
-                  history=history, figures=figures, objects={"linear": linear, "net": net})
+    return SpiralResult(metrics, dataset="generated",
+                        dataset_label=f"cs231n spiral, {config.classes} classes x "
+                                      f"{config.n_per_class} points (seed {config.seed})",
+                        history=history, figures=figures, linear=linear, net=net)

@@ -76,6 +76,29 @@ def checks(device: torch.device) -> dict[str, Callable[[], bool]]:
             "device moves": device_moves, "matrix product": matmul}
 
 
+def torch_side(a: torch.Tensor, b: torch.Tensor) -> dict[str, torch.Tensor]:
+    """Broadcasting, reshaping, reducing and a matrix product, in torch."""
+    return {"broadcast": a[..., None] * b[None, None],  # (4, 3, 5, 1) * (1, 1, 5, 2)
+            "permute then reshape": a.permute(2, 0, 1).reshape(5, -1),  # (5, 12)
+            "centre each column": a - a.mean(0, keepdim=True),
+            "sum over axis 1": a.sum(1), "matrix product": a @ b}
+
+
+def numpy_diffs(seed: int) -> dict[str, float]:
+    """torch_side against the same operations in NumPy: max |torch - numpy| (inf when the
+    shapes differ), on float64 arrays NumPy made."""
+    g = np.random.default_rng(seed)
+    a, b = g.standard_normal((4, 3, 5)), g.standard_normal((5, 2))
+    ours = torch_side(torch.from_numpy(a.copy()), torch.from_numpy(b.copy()))
+    numpy = {"broadcast": a[..., None] * b[None, None],
+             "permute then reshape": np.transpose(a, (2, 0, 1)).reshape(5, -1),
+             "centre each column": a - a.mean(0, keepdims=True),
+             "sum over axis 1": a.sum(1), "matrix product": a @ b}
+    return {name: float(np.abs(ours[name].numpy() - ref).max())
+            if tuple(ours[name].shape) == ref.shape else float("inf")
+            for name, ref in numpy.items()}
+
+
 def space_figure(n: int) -> Figure:
     """Points of a 2-D and a 3-D space: each row of an (n, 2) or (n, 3) tensor is a point."""
     fig = Figure(figsize=(9, 4))
@@ -93,15 +116,24 @@ def space_figure(n: int) -> Figure:
     return fig
 
 
-def run(config: Config, ctx: Context) -> Result:
+@dataclass(kw_only=True)
+class TensorsResult(Result):
+    outcomes: dict[str, bool]  # check -> passed
+
+
+def run(config: Config, ctx: Context) -> TensorsResult:
     """Run every check, count failures, and plot points of 2-D and 3-D space."""
     positive(n_points=config.n_points)
     outcomes = {name: bool(fn()) for name, fn in checks(ctx.device).items()}
     for name, ok in outcomes.items():
         ctx.say(f"{'ok  ' if ok else 'FAIL'} {name}")
     failed = sum(not ok for ok in outcomes.values())
-    result = Result({"checks_failed": failed, "checks_total": len(outcomes)},
-                    dataset="generated", dataset_label="small tensors made in the checks",
-                    objects={"outcomes": outcomes})
+    diffs = numpy_diffs(config.seed)
+    for name, diff in diffs.items():
+        ctx.say(f"{name:22s} max |torch - numpy| = {diff:.1e}")
+    result = TensorsResult({"checks_failed": failed, "checks_total": len(outcomes),
+                            "numpy_max_abs_diff": max(diffs.values())},
+                           dataset="generated", dataset_label="small tensors made in the checks",
+                           outcomes=outcomes)
     result.figures["space"] = ctx.savefig(space_figure(config.n_points), "space")
     return result

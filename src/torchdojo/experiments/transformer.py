@@ -16,8 +16,14 @@ import torch.nn.functional as F
 from matplotlib.figure import Figure
 from torch import Tensor, nn
 
-from torchdojo.data.dates import load_dates
-from torchdojo.data.text import CharTokenizer, char_windows, load_corpus, train_val_split
+from torchdojo.data.dates import DateData, load_dates
+from torchdojo.data.text import (
+    CharTokenizer,
+    Corpus,
+    char_windows,
+    load_corpus,
+    train_val_split,
+)
 from torchdojo.experiments.seq2seq import attention_figure, exact_match, examples, train_translator
 from torchdojo.figures import plots
 from torchdojo.methods.sampling import generate
@@ -120,25 +126,51 @@ def char_curves(tf_history: list[dict], lstm_history: list[dict]) -> Figure:
     return fig
 
 
-def run(config: Config, ctx: Context) -> Result:
-    """Dates with an encoder-decoder transformer; then transformer vs LSTM on text."""
-    metrics: dict[str, float] = {}
-    # 1) the seq2seq task, attention only
-    data = load_dates(config.n_train, config.n_test, seed=config.seed, device=ctx.device)
+@dataclass(kw_only=True)
+class TransformerResult(Result):
+    model: Seq2SeqTransformer  # part 1, on the dates (its history: `history`)
+    data: DateData
+    char_model: CharTransformer  # part 2, decoder-only
+    lstm: CharLM  # part 2's baseline, trained on the same windows
+    tokenizer: CharTokenizer
+    sample: str  # 300 characters from char_model
+    char_history: list[dict[str, Any]]
+    lstm_history: list[dict[str, Any]]
+
+
+@dataclass
+class CharData:
+    """The character windows both models of part 2 train on and are scored on."""
+
+    corpus: Corpus
+    tokenizer: CharTokenizer
+    train: tuple[Tensor, Tensor]  # (N, block) characters and the next ones, on the device
+    val: tuple[Tensor, Tensor]
+
+
+def build_translator(config: Config, data: DateData, ctx: Context) -> Seq2SeqTransformer:
+    """Part 1's encoder-decoder transformer, from the config's seed."""
     torch.manual_seed(config.seed)
     model = Seq2SeqTransformer(len(data.src_vocab), len(data.tgt_vocab), config.d_model,
                                config.n_heads, config.layers, 2 * config.d_model,
                                max_len=data.train_src.shape[1])
     ctx.say(f"1) encoder-decoder transformer, {count_parameters(model):,} params, "
             f"on {data.label}")
-    history = train_translator(model, data, config, ctx)
-    metrics["exact_match"] = exact_match(model, data.test_src, data.test_tgt)
-    ctx.say(f"   exact match: {100 * metrics['exact_match']:.2f}%")
+    return model
+
+
+def evaluate_translator(model: nn.Module, data: DateData, ctx: Context) -> float:
+    """Exact match on the test dates (a few examples printed)."""
+    match = exact_match(model, data.test_src, data.test_tgt)
+    ctx.say(f"   exact match: {100 * match:.2f}%")
     for written, predicted, true in examples(model, data, 4):
         verdict = "ok" if predicted == true else "want " + true
         ctx.say(f"   {written!r:32} -> {predicted}  {verdict}")
+    return match
 
-    # 2) decoder-only character model vs an LSTM, same corpus, same windows, same epochs
+
+def prepare_text(config: Config, ctx: Context) -> CharData:
+    """The corpus, its tokenizer, and training and validation windows of `block` characters."""
     corpus = load_corpus(config.corpus, max_chars=config.max_chars)
     tokenizer = CharTokenizer.from_text(corpus.text)
     train_ids, val_ids = train_val_split(tokenizer.encode(corpus.text))
@@ -147,36 +179,78 @@ def run(config: Config, ctx: Context) -> Result:
     tokens = train[0].numel() * config.char_epochs
     ctx.say(f"2) character models on {corpus.label}: {train[0].shape[0]:,} windows of "
             f"{config.block}, {tokens:,} training tokens each")
-    torch.manual_seed(config.seed)
-    char_tf = CharTransformer(tokenizer.vocab_size, config.block, config.char_d_model,
-                              config.n_heads, config.char_layers, 4 * config.char_d_model)
-    ctx.say(f"   transformer, {count_parameters(char_tf):,} params")
-    tf_history = train_char_model(char_tf, train, val, config, ctx, log=False)
-    torch.manual_seed(config.seed)
-    lstm = CharLM(tokenizer.vocab_size, embed=64, hidden=config.lstm_hidden, cell="lstm")
-    ctx.say(f"   LSTM, {count_parameters(lstm):,} params")
-    lstm_history = train_char_model(lstm, train, val, config, ctx, log=False)
-    metrics["transformer_val_loss"] = ctx.evaluate(char_tf, val, next_char_loss)["loss"]
-    metrics["lstm_val_loss"] = ctx.evaluate(lstm, val, next_char_loss)["loss"]
-    metrics["minus_lstm_val_loss"] = metrics["transformer_val_loss"] - metrics["lstm_val_loss"]
-    ctx.say(f"   val loss: transformer {metrics['transformer_val_loss']:.4f}, "
-            f"LSTM {metrics['lstm_val_loss']:.4f} nats/char")
-    g = torch.Generator().manual_seed(config.seed)
-    sample = generate(char_tf, tokenizer, corpus.text[:1], 300, temperature=0.8, generator=g)
-    ctx.say("   sample from the transformer:\n" + sample)
+    return CharData(corpus, tokenizer, train, val)
 
-    result = Result(metrics, dataset="dates+" + corpus.name,
-                    dataset_label=f"{data.label}; {corpus.label}", history=history,
-                    objects={"model": model, "data": data, "char_model": char_tf, "lstm": lstm,
-                             "tokenizer": tokenizer, "sample": sample,
-                             "char_history": tf_history, "lstm_history": lstm_history})
+
+def build_char_transformer(config: Config, vocab_size: int, ctx: Context) -> CharTransformer:
+    """Part 2's decoder-only transformer, from the config's seed."""
+    torch.manual_seed(config.seed)
+    model = CharTransformer(vocab_size, config.block, config.char_d_model, config.n_heads,
+                            config.char_layers, 4 * config.char_d_model)
+    ctx.say(f"   transformer, {count_parameters(model):,} params")
+    return model
+
+
+def build_lstm(config: Config, vocab_size: int, ctx: Context) -> CharLM:
+    """The LSTM it is compared with, from the same seed."""
+    torch.manual_seed(config.seed)
+    model = CharLM(vocab_size, embed=64, hidden=config.lstm_hidden, cell="lstm")
+    ctx.say(f"   LSTM, {count_parameters(model):,} params")
+    return model
+
+
+def compare_char_models(char_tf: nn.Module, lstm: nn.Module, val: tuple[Tensor, Tensor],
+                        ctx: Context) -> dict[str, float]:
+    """Both models' validation loss (nats per character) and the transformer's minus LSTM's."""
+    tf_loss = ctx.evaluate(char_tf, val, next_char_loss)["loss"]
+    lstm_loss = ctx.evaluate(lstm, val, next_char_loss)["loss"]
+    ctx.say(f"   val loss: transformer {tf_loss:.4f}, LSTM {lstm_loss:.4f} nats/char")
+    return {"transformer_val_loss": tf_loss, "lstm_val_loss": lstm_loss,
+            "minus_lstm_val_loss": tf_loss - lstm_loss}
+
+
+def sample_text(model: CharTransformer, text: CharData, config: Config, ctx: Context) -> str:
+    """300 characters from `model` at temperature 0.8, after the corpus's first character."""
+    g = torch.Generator().manual_seed(config.seed)
+    sample = generate(model, text.tokenizer, text.corpus.text[:1], 300, temperature=0.8,
+                      generator=g)
+    ctx.say("   sample from the transformer:\n" + sample)
+    return sample
+
+
+def save_figures(result: TransformerResult, ctx: Context) -> None:
+    """Part 1's curves and cross-attention, positional encodings, both character models' loss."""
+    result.figures["curves"] = ctx.savefig(plots.curves(result.history, ["loss", "char_acc"]),
+                                           "curves")
+    result.figures["attention"] = ctx.savefig(attention_figure(result.model, result.data),
+                                              "attention")
+    result.figures["positions"] = ctx.savefig(positions_figure(), "positions")
+    result.figures["char_val_loss"] = ctx.savefig(
+        char_curves(result.char_history, result.lstm_history), "char_val_loss")
+
+
+def run(config: Config, ctx: Context) -> TransformerResult:
+    """Dates with an encoder-decoder transformer; then transformer vs LSTM on text."""
+    # 1) the seq2seq task, attention only
+    data = load_dates(config.n_train, config.n_test, seed=config.seed, device=ctx.device)
+    model = build_translator(config, data, ctx)
+    history = train_translator(model, data, config, ctx)
+    metrics = {"exact_match": evaluate_translator(model, data, ctx)}
+    # 2) decoder-only character model vs an LSTM, same corpus, same windows, same epochs
+    text = prepare_text(config, ctx)
+    char_tf = build_char_transformer(config, text.tokenizer.vocab_size, ctx)
+    tf_history = train_char_model(char_tf, text.train, text.val, config, ctx, log=False)
+    lstm = build_lstm(config, text.tokenizer.vocab_size, ctx)
+    lstm_history = train_char_model(lstm, text.train, text.val, config, ctx, log=False)
+    metrics |= compare_char_models(char_tf, lstm, text.val, ctx)
+    sample = sample_text(char_tf, text, config, ctx)
+    result = TransformerResult(metrics, dataset="dates+" + text.corpus.name,
+                               dataset_label=f"{data.label}; {text.corpus.label}",
+                               history=history, model=model, data=data, char_model=char_tf,
+                               lstm=lstm, tokenizer=text.tokenizer, sample=sample,
+                               char_history=tf_history, lstm_history=lstm_history)
     if ctx.is_main:
-        result.figures["curves"] = ctx.savefig(plots.curves(history, ["loss", "char_acc"]),
-                                               "curves")
-        result.figures["attention"] = ctx.savefig(attention_figure(model, data), "attention")
-        result.figures["positions"] = ctx.savefig(positions_figure(), "positions")
-        result.figures["char_val_loss"] = ctx.savefig(char_curves(tf_history, lstm_history),
-                                                      "char_val_loss")
+        save_figures(result, ctx)
     result.notes.append(f"char val loss: transformer {metrics['transformer_val_loss']:.4f} vs "
                         f"LSTM {metrics['lstm_val_loss']:.4f}")
     return result

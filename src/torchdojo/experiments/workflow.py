@@ -73,7 +73,16 @@ def save_and_reload(model: Affine, path: Path) -> Affine:
     return fresh
 
 
-def run(config: Config, ctx: Context) -> Result:
+@dataclass(kw_only=True)
+class WorkflowResult(Result):
+    model: Affine  # the improved model, as saved
+    reloaded: Affine  # loaded back from model.pt
+    first: Affine  # the first, too short, attempt
+    train: tuple[Tensor, ...]  # (x, y)
+    test: tuple[Tensor, ...]
+
+
+def run(config: Config, ctx: Context) -> WorkflowResult:
     """Fit the line twice (short, then improved), evaluate, save, reload, compare predictions."""
     positive(n_points=config.n_points - 4, first_epochs=config.first_epochs,
              epochs=config.epochs, batch_size=config.batch_size, lr=config.lr)
@@ -107,11 +116,11 @@ def run(config: Config, ctx: Context) -> Result:
     ax.legend(fontsize=8)
     ax.set_title(f"y = {config.weight} x + {config.bias}: predictions")
     fig.tight_layout()
-    result = Result(metrics, dataset="generated",
-                    dataset_label=f"{config.n_points} points on y = {config.weight} x + "
-                                  f"{config.bias}, noise {config.noise:g}",
-                    history=history, objects={"model": model, "reloaded": reloaded,
-                                              "first": first, "train": train, "test": test})
+    result = WorkflowResult(metrics, dataset="generated",
+                            dataset_label=f"{config.n_points} points on y = {config.weight} x "
+                                          f"+ {config.bias}, noise {config.noise:g}",
+                            history=history, model=model, reloaded=reloaded, first=first,
+                            train=train, test=test)
     result.figures["predictions"] = ctx.savefig(fig, "predictions")
     result.figures["curves"] = ctx.savefig(plots.curves(history, ["loss"]), "curves")
     return result

@@ -9,6 +9,7 @@ from typing import Literal
 
 import torch
 from matplotlib.figure import Figure
+from torch import nn
 
 from torchdojo.data import toy
 from torchdojo.experiments.toy_classifier import positive, strict_accuracy, train
@@ -47,7 +48,13 @@ SWITCHES = SWITCH_NAMES  # it trains through ctx.fit: --amp, --compile, --nproc 
 QUICK = {"epochs": 30}
 
 
-def run(config: Config, ctx: Context) -> Result:
+@dataclass(kw_only=True)
+class XorResult(Result):
+    models: dict[str, nn.Module]  # variant -> trained model
+    table: list[tuple[str, float, float, str]]  # (variant, acc, sample acc, why)
+
+
+def run(config: Config, ctx: Context) -> XorResult:
     """Train a single layer and four MLP variants on noisy XOR; score them on the truth table."""
     positive(hidden=config.hidden, n_per_corner=config.n_per_corner, epochs=config.epochs,
              batch_size=config.batch_size, lr=config.lr)
@@ -89,10 +96,10 @@ def run(config: Config, ctx: Context) -> Result:
                                 title="XOR: decision regions on held-out noisy points")
     figures = {"boundaries": ctx.savefig(fig, "boundaries"), "table": ctx.savefig(
         table_figure(table), "variants")}
-    return Result(metrics, dataset="generated",
-                  dataset_label=f"XOR truth table; {4 * config.n_per_corner} noisy training "
-                                f"points (noise {config.noise:g})",
-                  history=history, figures=figures, objects={"models": models, "table": table})
+    return XorResult(metrics, dataset="generated",
+                     dataset_label=f"XOR truth table; {4 * config.n_per_corner} noisy training "
+                                   f"points (noise {config.noise:g})",
+                     history=history, figures=figures, models=models, table=table)
 
 
 def table_figure(rows: list[tuple[str, float, float, str]]) -> Figure:

@@ -133,7 +133,14 @@ class Context:
 
 @dataclass
 class Result:
-    """The outcome of a run: final metrics, the data actually used, figures, history."""
+    """The outcome of a run: final metrics, the data actually used, figures, history.
+
+    What a lesson shows beyond these (models, samples, tables) is declared by its
+    experiment as named, typed fields of a subclass, `@dataclass(kw_only=True)`, e.g.
+    `ClassifierResult(Result)` with `model` and `tensors`; `run()` returns that class.
+    Nothing pickles a Result: the runner writes metrics and dataset to result.json, and
+    the subclass's fields stay in memory, for the lesson that called run_experiment.
+    """
 
     metrics: dict[str, float]
     dataset: str | None = None  # e.g. "mnist", "fashion-mnist", "mnist-sample"
@@ -141,5 +148,4 @@ class Result:
     history: list[dict[str, Any]] = field(default_factory=list)
     figures: dict[str, Path] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
-    objects: dict[str, Any] = field(default_factory=dict)  # models etc., for lessons
     run_dir: Path | None = None

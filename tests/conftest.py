@@ -19,6 +19,7 @@ def _isolated_environment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[
         mp.setenv("TORCHDOJO_SYSTEM_DATA", str(tmp_path_factory.mktemp("system-data")))
         # and no system text (fortunes, word list): every machine sees the same corpora
         mp.setenv("TORCHDOJO_SYSTEM_TEXT", "0")
+        mp.delenv("DOJO_YOUR_TURN", raising=False)  # Your-turn cells stay skipped in quick runs
         yield
 
 

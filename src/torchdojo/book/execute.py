@@ -32,6 +32,7 @@ def kernel_env(quick: bool) -> dict[str, str]:
     env["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
     env["TQDM_DISABLE"] = "1"  # epoch bars are noise in a book; the printed lines stay
     env["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"
+    env.setdefault("DOJO_YOUR_TURN", "0")  # the book shows the prompts, not their answers
     quiet_tqdm = "ignore:IProgress not found"  # tqdm.auto's warning when ipywidgets is absent
     env["PYTHONWARNINGS"] = ",".join(w for w in (env.get("PYTHONWARNINGS"), quiet_tqdm) if w)
     return env

@@ -21,7 +21,8 @@ def _budget(g: torch.Generator) -> list[Case]:
 
 def _imagenet_input(g: torch.Generator) -> list[Case]:
     cases = []
-    for b, side, size in ((integer(g, 1, 3), integer(g, 4, 7), integer(g, 9, 16)), (2, 5, 32)):
+    first = 32 * integer(g, 1, 2)  # sides the network takes: multiples of 32
+    for b, side, size in ((integer(g, 1, 3), integer(g, 4, 9), first), (2, 5, 96 - first)):
         x = torch.rand(b, 1, side, side, generator=g, dtype=torch.float64)
         cases.append(Case({"x": x, "size": size},
                           note=f"{b} grey image(s) of {side}x{side}, to {size}x{size}"))
@@ -35,7 +36,8 @@ EXERCISES: tuple[Exercise, ...] = (
                  "those positions, then join the classes' positions in class order.",
                  "(labels == c).nonzero() gives the positions as a (n, 1) column: squeeze(1) "
                  "makes it (n,), and [:k] keeps the first k.",
-                 "torch.cat([(labels == c).nonzero().squeeze(1)[:k] for c in range(classes)])"),
+                 "picked = [(labels == c).nonzero().squeeze(1)[:k] for c in range(classes)]; "
+                 "return torch.cat(picked)"),
              outputs=("indices",)),
     Exercise(45, "imagenet-input", "transfer", "Grey digits in, ImageNet photos expected",
              "The input an ImageNet network expects", "to_imagenet", _imagenet_input, (

@@ -10,7 +10,8 @@ network expects, all on the tensor's own device, in three steps:
 2. scale: (x - 127/255) / (128/255), which is (p - 127) / 128 for p = 255 x;
 3. repeat the grey channel three times, as the red, green and blue channels.
 
-x is (B, 1, H, W) float with values in [0, 1]; return (B, 3, size, size).
+x is (B, 1, H, W) float with values in [0, 1], and size a multiple of 32 (the network
+halves its input five times); return (B, 3, size, size).
 """
 
 import torch

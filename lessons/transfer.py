@@ -109,6 +109,10 @@ else:
     print(f"The pretrained network is not installed ({lite.INSTALL}): this lesson runs the "
           "in-course path only.")
 
+# %% [markdown]
+# **Say:** Never build on downloaded weights blind: load them as tensors only, check every
+# key against the network, and test it on a picture it must know before you trust it.
+
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 4. Grey 28×28 in, colour photos expected
 #

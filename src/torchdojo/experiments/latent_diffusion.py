@@ -18,6 +18,18 @@ Choices were made on `val_split` images held out from the training split (the VA
 validation reconstruction and the judge's score of those reconstructions) and on the
 judge's scores of samples, which are measured against the training split: the test split
 is never looked at, except by the judge's own test accuracy (see methods/judge.py).
+
+What the defaults bought, on 5,000 MNIST digits (500 samples, w = 1 unless said; recognised
+/ classifier FID / agreement):
+- kl_weight: 1 (the ELBO), 0.1, 0.01 gave reconstructions of the held-out images with FID
+  13.3, 7.1, 5.0 (recognised 91 %, 93 %, 91 %), the VAE's own prior samples 36 %, 25 %, 8 %
+  recognised; after 60 epochs of latent DDPM: 99.0 % / 7.3 / 99.4 %, 98.8 % / 5.7 / 99.4 %,
+  98.4 % / 6.7 / 99.4 % (w = 0: FID 30.8, 24.2, 19.2). Chosen: 0.1.
+- epochs (kl_weight 0.1): 30: 99.2 % / 10.0; 60: 98.8 % / 5.7; 120: 99.0 % / 5.1. Chosen: 60.
+- guidance (60 epochs): w = 0, 1, 2: FID 24.2, 5.7, 11.4 (recognised 86 %, 99 %, 100 %).
+- sigma: "posterior" and "beta" within noise of each other (FID 24.2 / 25.4 at w = 0).
+- width x depth of the MLP, per training step against the pixel U-Net's (same batch of 64,
+  one thread): 512 x 4: 6.3x cheaper, 384 x 4: 9.5x, 256 x 4: 18.7x. Chosen: 256 x 4.
 """
 
 from __future__ import annotations
@@ -66,19 +78,19 @@ class Config:
     # the autoencoder: the VAE of the `vae` lesson
     latent: int = 20
     hidden: int = 400
-    kl_weight: float = 1.0  # beta: 1 is the ELBO; Rombach et al. use ~1e-6
+    kl_weight: float = 0.1  # beta: 1 is the ELBO; Rombach et al. use ~1e-6
     vae_epochs: int = 50
     vae_batch_size: int = 128
     vae_lr: float = 1e-3
     # the latent DDPM
     T: int = 200  # the pixel lesson's steps and schedule  # noqa: N815
-    width: int = 256  # 512 was 3x the cost per step, and a 20-number latent needs little
+    width: int = 256  # 512: 3x the cost per step (see the module notes)
     depth: int = 4
     p_uncond: float = 0.2
     guidance: float = 1.0
     sweep: tuple[float, ...] = (0.0, 2.0, 4.0)
     sweep_samples: int = 200
-    epochs: int = 200
+    epochs: int = 60
     batch_size: int = 64  # the pixel lesson's
     lr: float = 1e-3
     ema_decay: float = 0.998

@@ -285,9 +285,14 @@ def time_pixel_model(x: Tensor, y: Tensor, classes: int, config: Config, ctx: Co
     schedule = Schedule.scaled_linear(pc.T, ctx.device)
     optimizer = torch.optim.AdamW(unet.parameters(), lr=pc.lr, weight_decay=0.0,
                                   **fast(ctx.device))
+    ema = EMA(unet, pc.ema_decay)  # its recipe's per-step extras, as the latent side pays them
+    optimizer.register_step_post_hook(lambda *_: ema.update(unet))
+    scheduler = torch.optim.lr_scheduler.OneCycleLR(
+        optimizer, max_lr=pc.lr, total_steps=-(-n // config.batch_size), pct_start=0.05)
     history = ctx.fit(unet, (x[:n].to(ctx.device), y[:n].to(ctx.device)),
                       loss_fn=pixel.make_loss(schedule, pc.p_uncond), optimizer=optimizer,
-                      epochs=1, batch_size=config.batch_size, seed=config.seed, log=False)
+                      scheduler=scheduler, epochs=1, batch_size=config.batch_size,
+                      seed=config.seed, log=False)
     m = min(500, config.n_samples)  # the pixel lesson draws in chunks of up to 500
     x_t = torch.randn(m, 1, 28, 28, device=ctx.device)
     eps = guided(unet.eval(), asked_classes(m, classes).to(ctx.device), pc.guidance,

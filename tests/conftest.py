@@ -1,9 +1,15 @@
 """Shared fixtures: every test runs offline, in temp folders, with the Agg plot backend."""
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+# Two xdist workers on two cores: torch's default (a thread per core in each worker, and in
+# each subprocess a test starts) oversubscribes the cores and ran a training test 2.5x
+# slower. Set before torch is imported; subprocesses inherit it.
+os.environ.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 2) // 2)))
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -1,8 +1,8 @@
 """Smoke runs of lessons under torchrun, used by test_switches:
 `python -m torch.distributed.run --nproc-per-node=2 switch_worker.py OUT PLAN_JSON`.
 
-PLAN_JSON maps lesson ids to {"compile": bool, "overrides": {...}}; every rank runs each
-lesson's quick config into OUT/ID with two steps per fit."""
+PLAN_JSON maps lesson ids to {"compile": bool}; every rank runs each lesson's quick config
+into OUT/ID as a smoke run: two steps per fit, and the experiment's SMOKE settings."""
 
 import json
 import sys
@@ -16,7 +16,7 @@ if __name__ == "__main__":
     info = init_process_group()
     for key, how in plan.items():
         started = runner.prepare(key, quick=True, quiet=True, out=out / key, max_steps=2,
-                                 compile=how["compile"], overrides=how["overrides"],
+                                 compile=how["compile"],
                                  device="cpu", **info)
         runner.execute(started)
     shutdown()

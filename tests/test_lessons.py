@@ -1,5 +1,9 @@
 """Every lesson script executes top to bottom in quick mode (DOJO_QUICK=1), prints each
-metric its targets are measured on, with a number, and leaves a run folder with its report."""
+metric its targets are measured on, with a number, and leaves a run folder with its report.
+
+They run as smoke runs (DOJO_SMOKE=2: two steps per fit, the experiments' SMOKE settings):
+this tests every line of the lesson, not the learning, which the experiments' own tests
+check on the same quick configs (tests/experiments/)."""
 
 import json
 import os
@@ -30,7 +34,8 @@ def test_shows_number_needs_the_whole_name_and_a_number():
 
 @pytest.mark.parametrize("lesson", LESSONS, ids=[lesson.id for lesson in LESSONS])
 def test_lesson_script_runs_in_quick_mode(lesson, fake_data, tmp_path):
-    env = {**os.environ, "DOJO_QUICK": "1", "MPLBACKEND": "Agg", "TORCHDOJO_DATA": str(fake_data)}
+    env = {**os.environ, "DOJO_QUICK": "1", "DOJO_SMOKE": "2", "MPLBACKEND": "Agg",
+           "TORCHDOJO_DATA": str(fake_data)}
     proc = subprocess.run([sys.executable, str(lesson.lesson_path)], cwd=tmp_path, env=env,
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, (

@@ -35,17 +35,11 @@ def test_the_lessons_that_train_are_the_ones_expected():
         "quickstart", "cifar10", "transfer", "latent-diffusion"}
 
 
-# smaller samples where a lesson's quick run spends its time after training (sampling, judging)
-SMOKE = {"diffusion": {"n_samples": 20, "sweep_samples": 10},
-         "gan": {"n_samples": 20}, "mnist-deep": {"compare_limit": 64}}
-
-
 def test_two_processes_and_compile_reach_every_lesson_that_trains(fake_data, tmp_path):
     """One torchrun of two CPU processes runs every trainable lesson with --nproc 2, and with
     --compile where the lesson honours it: both are recorded, the ranks end with the same
     weights (loop.fit checks), and only rank 0 writes."""
-    plan = {key: {"compile": "compile" in SWITCHES[key], "overrides": SMOKE.get(key, {})}
-            for key in TRAINABLE}
+    plan = {key: {"compile": "compile" in SWITCHES[key]} for key in TRAINABLE}
     env = {**os.environ, "OMP_NUM_THREADS": "1", "TORCHDOJO_COMPILE_BACKEND": "eager"}
     proc = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone",
                            "--nproc-per-node=2", str(WORKER), str(tmp_path), json.dumps(plan)],
@@ -91,3 +85,16 @@ def test_a_refused_switch_is_one_line_and_exit_2(args, tmp_path):
     code, _, err = dojo("run", *args, "--quick", "--out", str(tmp_path / "run"))
     one_line_error(code, err, f"lesson '{args[0]}' cannot honour {' '.join(args[1:])}")
     assert not (tmp_path / "run").exists()
+
+
+def test_a_smoke_run_stops_each_fit_early_and_shrinks_what_follows(monkeypatch, tmp_path):
+    """$DOJO_SMOKE (the lesson-script tests) caps every fit's steps and applies the
+    experiment's SMOKE settings over QUICK; explicit settings still win."""
+    monkeypatch.setenv(runner.run.SMOKE_ENV, "2")
+    started = runner.prepare("diffusion", quick=True, out=tmp_path / "a",
+                             overrides={"sweep_samples": 7})
+    assert started.ctx.max_steps == 2
+    assert (started.config.n_samples, started.config.sweep_samples) == (20, 7)
+    monkeypatch.setenv(runner.run.SMOKE_ENV, "0")  # 0 or empty: a real run
+    started = runner.prepare("diffusion", quick=True, out=tmp_path / "b")
+    assert started.ctx.max_steps is None and started.config.n_samples == 100

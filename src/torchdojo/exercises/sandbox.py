@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 import os
 import selectors
 import shutil
@@ -280,7 +281,11 @@ def _handle(line: bytes, order: list[str], n_probes: dict[str, int], child: _Chi
         child.current, child.started = expected_next, time.monotonic()
         return True
     if child.current is not None and message.get("done") == child.current:
-        seconds = time.monotonic() - child.started
+        waited = time.monotonic() - child.started
+        # "start" and "done" may arrive in one read (0 s apart here): the child's own clock
+        # then says more. A learner's code could only make itself look slower with it.
+        told = message.get("seconds")
+        seconds = max(waited, told) if isinstance(told, float) and math.isfinite(told) else waited
         try:
             observations = [observe.decode(o) for o in message["obs"]]
             if len(observations) != n_probes[child.current] or \

@@ -89,6 +89,9 @@ SWITCHES = SWITCH_NAMES  # it trains through ctx.fit: --amp, --compile, --nproc 
 QUICK = {"T": 40, "channels": "8,16", "epochs": 4, "batch_size": 64, "lr": 3e-3,
          "n_samples": 100, "sweep_samples": 50, "train_limit": 384}
 
+# smoke runs (tests of the lesson script; two steps per fit): little to sample and judge
+SMOKE = {"n_samples": 20, "sweep_samples": 10}
+
 
 def make_loss(schedule: Schedule, p_uncond: float = 0.0):
     """Eq. 14 as the loop's loss_fn: t ~ U{1..T}, eps ~ N(0, I), MSE on the predicted eps.

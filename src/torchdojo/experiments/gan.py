@@ -60,6 +60,9 @@ SWITCHES = SWITCH_NAMES  # it trains through ctx.fit: --amp, --compile, --nproc 
 
 QUICK = {"epochs": 3, "width": 16, "n_samples": 100, "train_limit": 256}
 
+# smoke runs (tests of the lesson script; two steps per fit): little to sample and judge
+SMOKE = {"n_samples": 20}
+
 
 @torch.no_grad()
 def generate(model: GAN, n: int, generator: torch.Generator, device: torch.device,

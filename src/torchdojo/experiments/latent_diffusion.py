@@ -271,40 +271,88 @@ def baselines(vae: VAE, scale: float, z_val: Tensor, judge: Judge, data: ImageDa
             "prior_recognised": prior["recognised"], "prior_fid": prior["fid"]}
 
 
-def time_pixel_model(x: Tensor, y: Tensor, classes: int, config: Config, ctx: Context
-                     ) -> tuple[float, float, int]:
-    """(seconds of one training epoch, estimated seconds to draw n_samples, flops of one
-    forward pass per image) of the pixel
-    lesson's U-Net at its default config, on these images with this batch size. An epoch on
-    `pixel_timing_images` of them is scaled to all; sampling: `pixel_probe_steps` of its T
-    steps timed (each costs the same), then multiplied."""
-    pc = pixel.Config()
+def training_recipe(model: nn.Module, lr: float, ema_decay: float, steps: int, ctx: Context
+                    ) -> tuple[torch.optim.Optimizer, Any]:
+    """AdamW with a one-cycle rate and an EMA updated after every step: both lessons' recipe."""
+    optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.0,
+                                  **fast(ctx.device))
+    ema = EMA(model, ema_decay)
+    optimizer.register_step_post_hook(lambda *_: ema.update(model))
+    return optimizer, torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=lr,
+                                                          total_steps=steps, pct_start=0.05)
+
+
+def time_side_by_side(x: Tensor, y: Tensor, z: Tensor, denoiser: LatentDenoiser,
+                      config: Config, ctx: Context) -> dict[str, float]:
+    """Seconds of one training epoch and of drawing n_samples, for the pixel lesson's U-Net
+    (its default config) and for a fresh latent denoiser, timed step by step in turn.
+
+    On a shared machine the load changes from minute to minute: so every batch trains one
+    step of each model, back to back (the same images, as pixels x and as latents z), and
+    each side's epoch is the sum of its own steps' seconds. One epoch on
+    `pixel_timing_images` images is scaled up to all of them. Sampling costs the same at
+    every step: `pixel_probe_steps` reverse steps of each, in turn, scaled to T."""
+    pc, classes, device = pixel.Config(), denoiser.classes, ctx.device
     n = x.shape[0] if config.pixel_timing_images is None else min(config.pixel_timing_images,
                                                                    x.shape[0])
-    unet = pixel.build_model(pc, classes, ctx.device)
-    schedule = Schedule.scaled_linear(pc.T, ctx.device)
-    optimizer = torch.optim.AdamW(unet.parameters(), lr=pc.lr, weight_decay=0.0,
-                                  **fast(ctx.device))
-    ema = EMA(unet, pc.ema_decay)  # its recipe's per-step extras, as the latent side pays them
-    optimizer.register_step_post_hook(lambda *_: ema.update(unet))
-    scheduler = torch.optim.lr_scheduler.OneCycleLR(
-        optimizer, max_lr=pc.lr, total_steps=-(-n // config.batch_size), pct_start=0.05)
-    history = ctx.fit(unet, (x[:n].to(ctx.device), y[:n].to(ctx.device)),
-                      loss_fn=pixel.make_loss(schedule, pc.p_uncond), optimizer=optimizer,
-                      scheduler=scheduler, epochs=1, batch_size=config.batch_size,
-                      seed=config.seed, log=False)
+    steps = -(-n // config.batch_size)
+    unet = pixel.build_model(pc, classes, device)
+    twin = LatentDenoiser(config.latent, config.width, config.depth, classes=classes).to(device)
+    pixel_schedule, latent_schedule = (Schedule.scaled_linear(pc.T, device),
+                                       Schedule.scaled_linear(config.T, device))
+    sides = {"pixel": (unet, pixel.make_loss(pixel_schedule, pc.p_uncond),
+                       *training_recipe(unet, pc.lr, pc.ema_decay, steps, ctx)),
+             "latent": (twin, pixel.make_loss(latent_schedule, config.p_uncond),
+                        *training_recipe(twin, config.lr, config.ema_decay, steps, ctx))}
+    seconds = {"pixel": 0.0, "latent": 0.0}
+
+    def timed(name: str, batch: tuple[Tensor, ...]) -> Tensor:
+        model, loss_fn, optimizer, scheduler = sides[name]
+        t0 = time.perf_counter()
+        loss, _ = loss_fn(model, batch)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        scheduler.step()
+        if device.type == "cuda":
+            torch.cuda.synchronize()  # the GPU runs ahead of Python: wait for it
+        seconds[name] += time.perf_counter() - t0
+        return loss.detach()
+
+    def step_fn(_: nn.Module, batch: tuple[Tensor, ...]) -> dict[str, Tensor]:
+        images, labels, latents = batch
+        return {"pixel_loss": timed("pixel", (images, labels)),
+                "latent_loss": timed("latent", (latents, labels))}
+
+    ctx.fit(nn.ModuleDict({"pixel": unet, "latent": twin}),
+            (x[:n].to(device), y[:n].to(device), z[:n].to(device)), step_fn=step_fn,
+            optimizer={name: side[2] for name, side in sides.items()}, epochs=1,
+            batch_size=config.batch_size, seed=config.seed, log=False, compile=[unet, twin])
+
     m = min(500, config.n_samples)  # the pixel lesson draws in chunks of up to 500
-    x_t = torch.randn(m, 1, 28, 28, device=ctx.device)
-    eps = guided(unet.eval(), asked_classes(m, classes).to(ctx.device), pc.guidance,
-                 null=classes)  # two U-Net calls per step when w > 0
-    t0 = time.perf_counter()
-    probe = min(config.pixel_probe_steps, pc.T)
-    for i in range(probe):
-        x_t = p_sample_step(eps, x_t, pc.T - 1 - i, schedule, torch.randn_like(x_t),
-                            clip_x0=pc.clip_x0, sigma=pc.sigma)
-    per_step = (time.perf_counter() - t0) / probe
-    return (history[0]["time_s"] * x.shape[0] / n, per_step * pc.T * config.n_samples / m,
-            flops_per_sample(unet, (1, 28, 28)))
+    labels = asked_classes(config.n_samples, classes).to(device)
+    probes = {"pixel": (guided(unet.eval(), labels[:m], pc.guidance, null=classes),
+                        torch.randn(m, 1, 28, 28, device=device), pixel_schedule, pc),
+              "latent": (guided(denoiser, labels, config.guidance, null=classes),
+                         torch.randn(config.n_samples, config.latent, device=device),
+                         latent_schedule, config)}
+    sampled = {"pixel": 0.0, "latent": 0.0}
+    probe = min(config.pixel_probe_steps, pc.T, config.T)
+    for i in range(probe):  # from pure noise down, as sampling starts
+        for name, (eps, x_t, schedule, c) in probes.items():
+            t0 = time.perf_counter()
+            p_sample_step(eps, x_t, schedule.T - 1 - i, schedule, torch.randn_like(x_t),
+                          clip_x0=getattr(c, "clip_x0", False), sigma=c.sigma)
+            if device.type == "cuda":
+                torch.cuda.synchronize()
+            sampled[name] += time.perf_counter() - t0
+    scale = x.shape[0] / n
+    return {"pixel_epoch_seconds": seconds["pixel"] * scale,
+            "epoch_seconds": seconds["latent"] * scale,
+            "pixel_sample_seconds_estimate": sampled["pixel"] / probe * pc.T
+            * config.n_samples / m,
+            "sample_seconds_estimate": sampled["latent"] / probe * config.T,
+            "pixel_flops_per_sample": flops_per_sample(unet, (1, 28, 28))}
 
 
 @torch.no_grad()
@@ -366,28 +414,27 @@ def run(config: Config, ctx: Context) -> LatentDiffusionResult:
         m, _ = score(judge, x, data)
         sweep[f"w={w:g}"] = {"w": w, "recognised": m["recognised"], "fid": m["fid"]}
 
-    # 5. the pixel lesson's U-Net, timed on the same images (last: it changes nothing above)
-    pixel_epoch_s, pixel_sample_s, pixel_flops = time_pixel_model(x_train, y_train, classes,
-                                                                  config, ctx)
-    epoch_s = median_epoch_s(history)
+    # 5. the pixel lesson's U-Net beside a latent denoiser, step by step (last: it changes
+    # nothing above)
+    metrics.update(time_side_by_side(x_train, y_train, z_train, denoiser, config, ctx))
     pixel_epochs = pixel.Config().epochs
     metrics.update({
-        "epoch_seconds": epoch_s, "pixel_epoch_seconds": pixel_epoch_s,
-        "pixel_over_latent_epoch_time": pixel_epoch_s / epoch_s,
-        "sample_seconds": sample_s, "pixel_sample_seconds_estimate": pixel_sample_s,
+        "pixel_over_latent_epoch_time": metrics["pixel_epoch_seconds"] / metrics["epoch_seconds"],
+        "training_epoch_seconds": median_epoch_s(history), "sample_seconds": sample_s,
         "vae_seconds": vae_s, "encode_seconds": encode_s, "ddpm_seconds": ddpm_s,
         "total_seconds": vae_s + encode_s + ddpm_s + sample_s,
-        "pixel_total_seconds_estimate": pixel_epochs * pixel_epoch_s + pixel_sample_s,
+        "pixel_total_seconds_estimate": pixel_epochs * metrics["pixel_epoch_seconds"]
+        + metrics["pixel_sample_seconds_estimate"],
         "loss": last(history, "train")["loss"], "first_epoch_loss": history[0]["loss"],
         "val_loss": last(history, "val")["loss"], "vae_val_recon": vae_val["recon"],
         "vae_val_kl": vae_val["kl"], "latent_scale": scale, "active_dims": active,
         "flops_per_sample": flops_per_sample(denoiser, (config.latent,)),
-        "pixel_flops_per_sample": pixel_flops,
     })
     ctx.say(summary({**metrics, "fid": metrics["classifier_fid"]}))
-    ctx.say(f"epoch: latent {epoch_s:.3f} s, pixel {pixel_epoch_s:.2f} s "
-            f"({metrics['pixel_over_latent_epoch_time']:.1f}x); sampling {config.n_samples}: "
-            f"latent {sample_s:.1f} s, pixel ~{pixel_sample_s:.0f} s (estimated)")
+    ctx.say(f"epoch: latent {metrics['epoch_seconds']:.3f} s, pixel "
+            f"{metrics['pixel_epoch_seconds']:.2f} s ({metrics['pixel_over_latent_epoch_time']:.1f}"
+            f"x); sampling {config.n_samples}: latent {sample_s:.1f} s, pixel "
+            f"~{metrics['pixel_sample_seconds_estimate']:.0f} s (estimated)")
     result = LatentDiffusionResult(
         metrics, dataset=data.name, dataset_label=data.label, history=history,
         notes=notes(metrics, config, x_train.shape[0], pixel_epochs), judge=judge, data=data,
@@ -403,15 +450,18 @@ def notes(metrics: dict[str, float], config: Config, n_train: int, pixel_epochs:
     """What the report says about the costs and the scores."""
     m = metrics
     return [
-        f"Per-epoch cost: the median epoch of the latent DDPM ({m['epoch_seconds']:.3f} s) "
-        f"against one epoch of the pixel lesson's U-Net at its default config "
-        f"({m['pixel_epoch_seconds']:.2f} s): same {n_train:,} images, batch "
-        f"{config.batch_size}, same machine and run.",
+        f"Per-epoch cost: one epoch of the pixel lesson's U-Net at its default config "
+        f"({m['pixel_epoch_seconds']:.2f} s) against one of a latent denoiser "
+        f"({m['epoch_seconds']:.3f} s), each step of one taken right after the same step of "
+        f"the other (same {n_train:,} images, batch {config.batch_size}, AdamW, one-cycle and "
+        f"EMA on both), so that both see the same load on a shared machine. The latent "
+        f"DDPM's own training epochs took {m['training_epoch_seconds']:.3f} s (median, with "
+        "its validation and checkpoint).",
         f"Total cost: the latent pipeline needs the VAE first ({m['vae_seconds']:.1f} s) and "
         f"one encoding pass ({m['encode_seconds']:.2f} s); VAE + DDPM + sampling took "
         f"{m['total_seconds']:.0f} s. The pixel lesson's {pixel_epochs} epochs and sampling "
-        f"would take about {m['pixel_total_seconds_estimate']:.0f} s here (its epoch and "
-        f"{config.pixel_probe_steps} of its {pixel.Config().T} sampling steps timed, then "
+        f"would take about {m['pixel_total_seconds_estimate']:.0f} s here (its timed epoch, "
+        f"and {config.pixel_probe_steps} of its {pixel.Config().T} sampling steps, "
         "multiplied).",
         "Judge scores are against the training split (FID) and need no test images; "
         "recon_* score the VAE's reconstructions of the held-out images (the ceiling), "
@@ -456,12 +506,14 @@ def per_class_figure(samples: Tensor, classes: int, per_class: int = 8) -> Figur
 
 
 def costs_figure(metrics: dict[str, float]) -> Figure:
-    """Seconds per training epoch and to draw the judged samples, latent against pixel."""
+    """Seconds per training epoch and to draw the judged samples, latent against pixel, each
+    pair timed side by side."""
     fig = Figure(figsize=(9, 3.2))
     axes = fig.subplots(1, 2)
     for ax, (latent, pix, title) in zip(axes, (
             ("epoch_seconds", "pixel_epoch_seconds", "one training epoch"),
-            ("sample_seconds", "pixel_sample_seconds_estimate", "drawing the judged samples"))):
+            ("sample_seconds_estimate", "pixel_sample_seconds_estimate",
+             "drawing the judged samples"))):
         bars = ax.barh(["latent (MLP on z)", "pixel (U-Net)"], [metrics[latent], metrics[pix]],
                        color=["tab:orange", "tab:blue"])
         ax.bar_label(bars, fmt="%.2f s", padding=3)

@@ -75,6 +75,9 @@ QUICK = {"epochs": 4, "batch_size": 32, "lr": 5e-3, "train_limit": 2000,
          "hidden": "64,64,64,64,64,64", "compare_limit": 320, "compare_epochs": 1,
          "grad_every": 2}
 
+# smoke runs (tests of the lesson script; two steps per fit): a small variant comparison
+SMOKE = {"compare_limit": 64}
+
 
 class GradNormRecorder:
     """Records ||dL/dW|| of each weight every `every` backward passes, as training happens.

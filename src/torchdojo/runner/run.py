@@ -21,11 +21,19 @@ from torchdojo.train.device import environment, pick_device, seed_everything
 from torchdojo.train.runs import Run, default_run_dir
 
 QUICK_ENV = "DOJO_QUICK"  # lesson scripts run in quick mode when this is set (tests, book)
+SMOKE_ENV = "DOJO_SMOKE"  # tests: every fit of a lesson script stops after this many steps
 
 
 def quick_mode() -> bool:
     """True when lessons should run their few-second configs ($DOJO_QUICK=1)."""
     return os.environ.get(QUICK_ENV, "") not in ("", "0", "false")
+
+
+def smoke_steps() -> int | None:
+    """$DOJO_SMOKE=N: the steps each fit may take in a smoke run (the lesson-script tests run
+    every line of a lesson without training it; the experiments' tests check the learning)."""
+    value = os.environ.get(SMOKE_ENV, "")
+    return int(value) if value.isdigit() and int(value) > 0 else None
 
 
 def experiment_module(lesson: registry.Lesson) -> ModuleType:
@@ -116,9 +124,16 @@ def prepare(key: str, *, quick: bool = False, overrides: dict[str, Any] | None =
             resume: str | Path | None = None, quiet: bool = False, tensorboard: bool = False,
             amp: bool = False, compile: bool = False, rank: int = 0,
             world_size: int = 1, max_steps: int | None = None) -> Started:
-    """Check every input (lesson, settings, device, folder) before anything is written."""
+    """Check every input (lesson, settings, device, folder) before anything is written.
+
+    `max_steps` (or $DOJO_SMOKE) makes a smoke run: each fit stops after that many steps, and
+    the experiment's `SMOKE` settings shrink what follows training (sampling, judging)."""
     lesson = registry.find(key)
     module = experiment_module(lesson)
+    if max_steps is None and resume is None:
+        max_steps = smoke_steps()
+    if max_steps is not None and resume is None:
+        overrides = {**getattr(module, "SMOKE", {}), **(overrides or {})}
     check_switches(lesson, module, amp=amp, compile=compile, nproc=world_size,
                    device=pick_device(device))
     if resume is not None:

@@ -55,3 +55,12 @@ def fake_data(_isolated_environment: None, tmp_path_factory: pytest.TempPathFact
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("TORCHDOJO_DATA", str(root))
         yield root
+
+
+# Minutes-long tests start first, so that no worker is left with one at the end while the
+# other has finished (xdist hands out tests in collection order).
+LONGEST_FIRST = ("tests/test_switches.py::test_two_processes_and_compile_reach_every_lesson",)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=lambda item: not item.nodeid.startswith(LONGEST_FIRST))  # stable sort

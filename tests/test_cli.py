@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 import pytest
-from clitools import dojo, one_line_error
+from clitools import dojo, dojo_process, one_line_error
 
 from torchdojo import registry
 from torchdojo.cli import main
@@ -20,6 +20,14 @@ def test_list_shows_every_lesson_in_course_order_with_aliases(capsys):
     assert positions == sorted(positions)
     assert "(aliases: 610, 630, 650, 670, 680, 690, 695)" in out
     assert "Part IV: Reinforcement learning" in out
+
+
+def test_the_entry_point_runs_and_fails_in_one_line():
+    """`python -m torchdojo`, a real process: the other CLI tests call `main` in-process."""
+    code, out, _ = dojo_process("--version")
+    assert code == 0 and out.startswith("torchdojo ")
+    code, _, err = dojo_process("run", "mnist-mpl")
+    one_line_error(code, err, "unknown lesson 'mnist-mpl'")
 
 
 def test_version_and_help():

@@ -3,15 +3,21 @@ metric its targets are measured on, with a number, and leaves a run folder with 
 
 They run as smoke runs (DOJO_SMOKE=2: two steps per fit, the experiments' SMOKE settings):
 this tests every line of the lesson, not the learning, which the experiments' own tests
-check on the same quick configs (tests/experiments/)."""
+check on the same quick configs (tests/experiments/). And they run in the test's process,
+as `python lessons/ID.py` would run them: a fresh interpreter per lesson cost ~6 s of
+imports (torch, matplotlib, dynamo), most of a smoke run. The torch settings a script could
+change are put back after it.
+"""
 
+import contextlib
+import io
 import json
-import os
 import re
-import subprocess
+import runpy
 import sys
 
 import pytest
+import torch
 
 from torchdojo import registry
 
@@ -33,21 +39,40 @@ def test_shows_number_needs_the_whole_name_and_a_number():
 
 
 @pytest.mark.parametrize("lesson", LESSONS, ids=[lesson.id for lesson in LESSONS])
-def test_lesson_script_runs_in_quick_mode(lesson, fake_data, tmp_path):
-    env = {**os.environ, "DOJO_QUICK": "1", "DOJO_SMOKE": "2", "MPLBACKEND": "Agg",
-           "TORCHDOJO_DATA": str(fake_data)}
-    proc = subprocess.run([sys.executable, str(lesson.lesson_path)], cwd=tmp_path, env=env,
-                          capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, (
-        f"{lesson.id} failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-4000:]}")
+def test_lesson_script_runs_in_quick_mode(lesson, fake_data, tmp_path, monkeypatch):
+    for name, value in {"DOJO_QUICK": "1", "DOJO_SMOKE": "2", "MPLBACKEND": "Agg",
+                        "TORCHDOJO_DATA": str(fake_data)}.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "argv", [str(lesson.lesson_path)])
+    printed = io.StringIO()
+    with _torch_settings_restored(), contextlib.redirect_stdout(printed):
+        runpy.run_path(str(lesson.lesson_path), run_name="__main__")
+    stdout = printed.getvalue()
     if lesson.experiment is None:
         return
     metrics = {target.metric for check in lesson.checks for target in check.targets}
-    unshown = sorted(m for m in metrics if not shows_number(m, proc.stdout))
-    assert not unshown, f"{lesson.id} prints no number for {unshown}:\n{proc.stdout[-2000:]}"
+    unshown = sorted(m for m in metrics if not shows_number(m, stdout))
+    assert not unshown, f"{lesson.id} prints no number for {unshown}:\n{stdout[-2000:]}"
     # the lesson's runs (its own and any "your turn" variants) each wrote a complete folder
     runs = sorted((tmp_path / "runs").glob(f"{lesson.id}-*"))
     assert runs, f"{lesson.id} wrote no run folder"
     assert all((run / "report.html").stat().st_size > 0 for run in runs), runs
     recorded = [set(json.loads((run / "result.json").read_text())["metrics"]) for run in runs]
     assert any(metrics <= names for names in recorded), (lesson.id, sorted(metrics))
+
+
+@contextlib.contextmanager
+def _torch_settings_restored():
+    """Process-wide torch state a lesson may set (dtype, grad mode, threads, RNG): as before."""
+    dtype, grad, threads = torch.get_default_dtype(), torch.is_grad_enabled(), \
+        torch.get_num_threads()
+    deterministic, rng = torch.are_deterministic_algorithms_enabled(), torch.get_rng_state()
+    try:
+        yield
+    finally:
+        torch.set_default_dtype(dtype)
+        torch.set_grad_enabled(grad)
+        torch.set_num_threads(threads)
+        torch.use_deterministic_algorithms(deterministic)
+        torch.set_rng_state(rng)

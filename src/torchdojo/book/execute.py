@@ -49,7 +49,8 @@ def execute(nb, lesson_id: str, workdir: Path, *, quick: bool,  # nb: nbformat.N
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
     workdir.mkdir(parents=True, exist_ok=True)
-    client = NotebookClient(nb, km=kernel_manager(kernels or workdir.parent), timeout=timeout,
+    km = kernel_manager(kernels or workdir.parent)
+    client = NotebookClient(nb, km=km, timeout=timeout,
                             resources={"metadata": {"path": str(workdir)}},
                             record_timing=False)
     try:
@@ -64,7 +65,16 @@ def execute(nb, lesson_id: str, workdir: Path, *, quick: bool,  # nb: nbformat.N
         else:
             error = f"{type(e).__name__}: {str(e).strip().splitlines()[0] if str(e) else ''}"
         raise LessonFailed(lesson_id, index, source, error, saved) from None
+    finally:  # nbclient stops only kernels it made itself: this one would outlive the build
+        _shut_down(km)
     return nb
+
+
+def _shut_down(km) -> None:
+    from jupyter_core.utils import run_sync
+
+    if km.has_kernel:
+        run_sync(km.shutdown_kernel)(now=True)
 
 
 def _failing_cell(nb) -> tuple[int | None, str]:

@@ -6,6 +6,7 @@ import functools
 import secrets
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
@@ -80,6 +81,27 @@ def check_workspace(workspace: Path, exercises: list[Exercise], *, seed: int | N
             verdicts[ex.slug] = Verdict(ex.slug, False, problem)
             continue
         planned.append((ex, ex.cases(seed)))
+    judged, printed = run_and_judge(workspace, planned, limits=limits, in_process=in_process)
+    verdicts.update({slug: j.verdict for slug, j in judged.items()})
+    return [verdicts[ex.slug] for ex in exercises], printed
+
+
+@dataclass(frozen=True)
+class Judged:
+    """An exercise's verdict, with the learner's observations and the reference's expected
+    results per case (None where the learner's code never finished)."""
+
+    verdict: Verdict
+    observations: list[dict] | None = None
+    expected: list[dict] | None = None
+
+
+def run_and_judge(workspace: Path, planned: list[tuple[Exercise, list]], *,
+                  limits: Limits | None = None, in_process: bool = False
+                  ) -> tuple[dict[str, Judged], str]:
+    """Run the learner's files in `workspace` on each exercise's cases (in the sandbox unless
+    in_process), then the references, and judge: by slug, and what the learner's code printed.
+    `dojo check`, the gradebook and the notebook's check() all grade through this."""
     jobs = [Job(ex.slug, ex.file_name, [c.probe(ex.entry) for c in cases], ex.preload)
             for ex, cases in planned]
     printed = ""
@@ -89,16 +111,18 @@ def check_workspace(workspace: Path, exercises: list[Exercise], *, seed: int | N
         outcomes, printed = run_jobs(workspace, jobs, limits or Limits())
     else:
         outcomes = {}
+    judged = {}
     # The references run only now, after the learner's code has finished.
     for ex, cases in planned:
         outcome = outcomes.get(ex.slug) or Outcome(failure="was not run")
         if outcome.observations is None:
-            verdicts[ex.slug] = Verdict(ex.slug, False, outcome.failure or "no result",
-                                        seconds=outcome.seconds)
+            judged[ex.slug] = Judged(Verdict(ex.slug, False, outcome.failure or "no result",
+                                             seconds=outcome.seconds))
             continue
         expected = [observe.run_probe(reference(ex), c.probe(ex.entry)) for c in cases]
-        verdicts[ex.slug] = judge(ex, cases, outcome.observations, expected, outcome.seconds)
-    return [verdicts[ex.slug] for ex in exercises], printed
+        judged[ex.slug] = Judged(judge(ex, cases, outcome.observations, expected,
+                                       outcome.seconds), outcome.observations, expected)
+    return judged, printed
 
 
 def check_module(exercise: Exercise, module: ModuleType, seed: int = 0) -> Verdict:

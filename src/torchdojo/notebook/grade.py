@@ -1,9 +1,8 @@
 """Grade a notebook's code as `dojo check` grades a file, keeping every case's result.
 
-The same steps as grader.check_workspace, from the same parts: references loaded first,
-the source checked, fresh cases from the seed, the learner's code run in the sandbox
-(sandbox.run_jobs, the same Limits), the references run afterwards, `judge` for the
-verdict. Only the per-case results are extra, for the notebook's table.
+The same steps as grader.check_workspace, through the same function (grader.run_and_judge:
+the sandbox with the same Limits, the references afterwards, `judge`); only the per-case
+results are extra, for the notebook's table.
 """
 
 from __future__ import annotations
@@ -13,10 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from torchdojo.exercises import observe
-from torchdojo.exercises.grader import load_references, reference, run_in_process
-from torchdojo.exercises.judge import Verdict, check_source, judge, judge_case
-from torchdojo.exercises.sandbox import Job, Limits, Outcome, run_jobs
+from torchdojo.exercises.grader import load_references, run_and_judge
+from torchdojo.exercises.judge import Verdict, check_source, judge_case
+from torchdojo.exercises.sandbox import Limits
 from torchdojo.exercises.spec import Case, Exercise
 from torchdojo.notebook.cells import LearnerCode
 
@@ -49,26 +47,19 @@ def grade(exercise: Exercise, code: LearnerCode, *, seed: int, limits: Limits | 
     if problem:
         return Graded(Verdict(exercise.slug, False, code.localise(problem, exercise.file_name)))
     cases = exercise.cases(seed)
-    job = Job(exercise.slug, exercise.file_name, [c.probe(exercise.entry) for c in cases],
-              exercise.preload)
     with tempfile.TemporaryDirectory(prefix="dojo-notebook-") as tmp:
         (Path(tmp) / exercise.file_name).write_text(code.source, encoding="utf-8")
-        if in_process:
-            outcomes, printed = run_in_process(Path(tmp), [job]), ""
-        else:
-            outcomes, printed = run_jobs(Path(tmp), [job], limits or Limits())
-    outcome = outcomes.get(exercise.slug) or Outcome(failure="was not run")
-    if outcome.observations is None:
-        return Graded(Verdict(exercise.slug, False, outcome.failure or "no result",
-                              seconds=outcome.seconds), printed=printed)
-    # The references run only now, after the learner's code has finished.
-    expected = [observe.run_probe(reference(exercise), c.probe(exercise.entry)) for c in cases]
-    verdict = judge(exercise, cases, outcome.observations, expected, outcome.seconds)
+        judged, printed = run_and_judge(Path(tmp), [(exercise, cases)], limits=limits,
+                                        in_process=in_process)
+    done = judged[exercise.slug]
+    verdict = done.verdict
+    if done.observations is None:
+        return Graded(verdict, printed=printed)
     verdict = Verdict(verdict.slug, verdict.passed,
                       code.localise(verdict.reason, exercise.file_name), verdict.detail,
                       verdict.seconds, verdict.status)
     results = []
-    for case, got, want in zip(cases, outcome.observations, expected):
+    for case, got, want in zip(cases, done.observations, done.expected):
         if got.get("error", {}).get("type") == "Skipped":
             results.append(CaseResult(case, "skipped", "not run after an earlier error", got,
                                       want))

@@ -22,6 +22,16 @@
 # The $\sqrt{d_k}$ keeps the scores' variance near 1, so the softmax does not saturate
 # (Vaswani et al., 2017, section 3.2.1).
 
+# %% [markdown]
+# **Teacher:** About 30 minutes; nothing trains, every cell is checked against torch. The one
+# idea: each output is a weighted average of the values, weighted by a softmax of query-key
+# matches. Ask: if every key were the same, what would the weights be? (1/T each.)
+
+# %% [markdown]
+# **Say:** Attention is a soft dictionary lookup. A query is compared with every key, and
+# instead of returning the one value whose key matches, it returns a blend of all the
+# values, weighted by how well each key matched.
+
 # %%
 from torchdojo import show
 from torchdojo.models.attention import scaled_dot_product_attention
@@ -46,6 +56,11 @@ print("max |ours - F.scaled_dot_product_attention| =",
 # written yet. Blocking the scores above the diagonal with $-\infty$ before the
 # softmax gives those keys weight exactly 0:
 
+# %% [markdown]
+# **Teacher:** Ask for the first row of the causal weights before running: 1 on the first
+# position, 0 elsewhere, as the first token sees only itself. Common confusion: the −∞ goes
+# in *before* the softmax; zeroing weights after it would leave rows that do not sum to 1.
+
 # %%
 from torchdojo.models.attention import causal_mask
 
@@ -60,6 +75,11 @@ print(causal_weights[0].round(decimals=2))
 # projection of $Q, K, V$ into $d_{model}/h$ dimensions, attend in $h$ ways at once; their
 # outputs are concatenated and projected back:
 # $\mathrm{MultiHead}(Q,K,V) = \mathrm{Concat}(\mathrm{head}_1, \dots, \mathrm{head}_h) W_o$.
+
+# %% [markdown]
+# **Teacher:** Ask for the shape after `split_heads` before showing it: (B, T, C) becomes
+# (B, h, T, C/h). With the comparison below, point out the opposite mask conventions: ours
+# is True where a query may look, `nn.MultiheadAttention`'s `attn_mask` where it may not.
 
 # %%
 from torchdojo.models.attention import MultiHeadAttention, merge_heads, split_heads

@@ -21,6 +21,16 @@
 # ∂L/∂b = ∂L/∂z. One point (710), another point (720), a batch (730: the mean of the
 # points' gradients):
 
+# %% [markdown]
+# **Teacher:** About 30 minutes. The one idea: the backward pass starts from
+# softmax(z) − onehot(y) and then repeats one rule per layer, ∂L/∂W = (∂L/∂z) xᵀ. Derive
+# the first line on the board for two classes before showing any code.
+
+# %% [markdown]
+# **Say:** Autograd is not magic: it is the chain rule, applied one layer at a time from the
+# loss backwards. Today we write those steps by hand once, so that when a gradient looks
+# wrong later you know where to look.
+
 # %%
 from torchdojo import show
 from torchdojo.backprop import gradcheck, manual
@@ -32,6 +42,11 @@ show.source(manual.layer_batch)
 # Two layers (740, 750): go back through W₂ to the hidden layer, multiply by the
 # activation's derivative, and repeat the layer rule for W₁, b₁.
 
+# %% [markdown]
+# **Teacher:** Ask for the shapes of ∂L/∂h and ∂L/∂W₁ before showing the code ((H,) and
+# (H, D): a gradient has its parameter's shape). Common confusion: f'(a) multiplies
+# elementwise; for ReLU it is a 0/1 mask of where the pre-activation a was positive.
+
 # %%
 show.source(manual.two_layer_point)
 
@@ -41,8 +56,18 @@ show.source(manual.two_layer_point)
 # Nudge each parameter by ±ε and watch the loss: (L(θ+ε) − L(θ−ε)) / 2ε. In float64
 # with ε = 1e-6 this estimate is good to about 1e-9, plenty to catch a wrong formula.
 
+# %% [markdown]
+# **Say:** Central differences need no calculus at all, only two forward passes for every
+# single number in every parameter. That makes them slow but trustworthy: the referee for
+# any backward pass you write by hand.
+
 # %%
 show.source(gradcheck.numerical_gradients)
+
+# %% [markdown]
+# **Teacher:** Before running, ask what the planted bug, a batch backward that forgets 1/B,
+# does to the gradients (B = 8 here, so each comes out 8 times too large). In the figure,
+# point at the dashed tolerance line: the five correct cases sit below it, the bug above.
 
 # %%
 from torchdojo.runner import quick_mode, run_experiment

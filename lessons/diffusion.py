@@ -29,6 +29,11 @@
 # this course runs on a CPU), with the paper's linear betas scaled by 1000/T so that x_T
 # is still pure noise.
 
+# %% [markdown]
+# **Teacher:** About 45 minutes; the full run is long (Your turn says how long), so run it
+# quick live and show the book's figures. The one idea: adding noise has a closed form, the
+# network only learns to predict the noise, and sampling removes it one step at a time.
+
 # %%
 from torchdojo import show
 from torchdojo.methods import diffusion
@@ -42,6 +47,11 @@ show.source(diffusion.q_step)
 #
 # Iterate eq. 2 step by step on many copies of one image, and compare the mean and
 # spread with eq. 4's closed form:
+
+# %% [markdown]
+# **Teacher:** Ask whether 100 small noisy steps and one jump with eq. 4 give the same mean
+# and spread, then read the two printed lines. Point out that the spread is the same for
+# all three pixels: it depends on ᾱ only, not on the pixel's value.
 
 # %%
 import torch
@@ -76,6 +86,11 @@ show.figure(experiment.schedule_figure(schedule))
 # which trains better. The network is a small U-Net (the paper's design, cut down): the
 # step t enters as a sinusoidal embedding added inside every residual block, and at the
 # coarsest level (7x7) self-attention lets every part of the digit see every other.
+
+# %% [markdown]
+# **Say:** The network is never asked to draw a digit. It is handed a noisy image and the
+# step number, and asked one question: what noise was mixed in? The sampler and the guidance
+# are built around that one prediction.
 
 # %%
 from torchdojo.models.unet import UNet
@@ -155,6 +170,11 @@ show.figure(plots.curves(result.history, ["loss"]))
 # Each row is one sample, from pure noise x_T (left) to the final x_0 (right). The
 # coarse shape of the digit is settled early; the last steps only sharpen strokes.
 
+# %% [markdown]
+# **Teacher:** Before running the cell, ask at which step the digit becomes recognisable:
+# early, in the middle, or only at the end. Then point at the column where the shape
+# settles.
+
 # %%
 chain = result.chain
 steps = sorted(chain, reverse=True)
@@ -191,6 +211,11 @@ show.figure(judged["classes"])
 # guidance: more samples recognised, until the digits become exaggerated and the FID
 # (distance from the variety of real digits) rises again. Guided samples can score above
 # real test digits on recognisability: they are the most typical digits, not typical ones.
+
+# %% [markdown]
+# **Teacher:** Ask for a prediction before the figure: as w grows, which way do
+# recognisability and FID move? Common confusion: more recognised is not better; FID also
+# measures variety, and exaggerated digits are far from the real ones.
 
 # %%
 show.figure(experiment.guidance_figure(result.sweep))

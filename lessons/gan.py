@@ -25,6 +25,16 @@
 # when D easily rejects G's images, log(1 - D(G(z))) is flat and would give G almost no
 # gradient. Both losses are binary cross-entropies on D's logits (exercise 28):
 
+# %% [markdown]
+# **Teacher:** About 40 minutes; a full run takes minutes, so run it quick live. The one
+# idea: two networks trained against each other, so neither loss measures progress and we
+# judge the samples instead. Ask: against a perfect G, what should D output? (1/2, everywhere.)
+
+# %% [markdown]
+# **Say:** A GAN is a forger and an art expert trained together. The expert learns to spot
+# fakes; the forger never sees a real painting, only the expert's verdicts. A forger
+# against a blind expert learns nothing, and against an unbeatable one, nothing useful.
+
 # %%
 from torchdojo import show
 from torchdojo.methods import gan
@@ -62,6 +72,11 @@ show.source(Discriminator)
 # course's one training loop, which also checkpoints both optimisers. Every epoch the
 # same 64 z are drawn, so we can watch the *same* samples form.
 
+# %% [markdown]
+# **Teacher:** Point at `fake.detach()` in D's step and ask why it is there. (D's update needs
+# no gradient for G: without it, D's backward runs through G for nothing and frees G's graph,
+# so G's own backward then fails.)
+
 # %%
 from torchdojo.experiments import gan as experiment
 
@@ -82,6 +97,10 @@ print("run folder (a grid per epoch in samples/, evolution.gif):", result.run_di
 # A GAN's losses do not fall to zero: they are a game's score. A healthy run keeps D's
 # loss near where it can neither win nor lose outright (D(real) a bit above D(fake));
 # D's loss collapsing to 0 while G's climbs means D has won and G gets no signal.
+
+# %% [markdown]
+# **Teacher:** Before the curves, ask what a healthy GAN's losses look like; most expect both
+# to fall. Then point at `d_real` and `d_fake`: apart, but neither pinned at 1 or 0.
 
 # %%
 from torchdojo.figures import plots
@@ -125,6 +144,11 @@ from torchdojo.methods.judge import judged_figures, summary
 show.source(metrics.frechet_distance_gaussians)
 show.source(metrics.recognisability)
 print(summary(result.metrics))
+
+# %% [markdown]
+# **Teacher:** Common confusion: a sample the judge is sure of is not yet a good generator.
+# Ask how a G that only draws perfect 1s would score on recognisability, on FID and in the
+# class bar chart, then look at the bars.
 
 # %%
 judged = judged_figures(result.samples, result.probs, result.data.classes, n=32)

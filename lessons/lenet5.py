@@ -22,6 +22,11 @@
 # LeNet-5 (LeCun et al., 1998) stacks two conv → activation → pool stages, then three
 # fully connected layers:
 
+# %% [markdown]
+# **Teacher:** About 35 minutes. The one idea: a convolution uses the same few weights at
+# every position, so a pattern learned once is found anywhere. Ask how many weights one
+# first-layer filter has (5 · 5 + 1 bias = 26), against 784 + 1 per hidden unit of an MLP.
+
 # %%
 from torchdojo import show
 from torchdojo.models.lenet import LeNet5, conv_output_size
@@ -51,6 +56,11 @@ show.source(LeNet5)
 # fed 32×32 images with no padding: 32 − 5 + 1 = 28, the same from there on.)
 # The formula is the package's `conv_output_size`; let us check it against the shapes
 # PyTorch's own layers produce:
+
+# %% [markdown]
+# **Teacher:** Cover the side column of the table and have the room fill it in from the
+# formula, then predict each printed shape (B, C, H, W) before running. The usual slip is
+# counting the padding once instead of on both sides (n + 2p).
 
 # %%
 import torch
@@ -95,6 +105,11 @@ print(f"LeNet-5 has {sum(p.numel() for p in model.parameters()):,} parameters; "
 # memorise exact pixel positions). Every one of these is a `--set` switch (see "Try it").
 # Channels-last memory layout (NHWC) makes convolutions and pooling faster on a CPU.
 
+# %% [markdown]
+# **Say:** The honest part of this lesson is the Fashion-MNIST story: the 1998 widths were
+# not enough, and every change we made to fix it is a switch you can turn off again.
+# That is how to change any model: one setting at a time, judged on validation data.
+
 # %%
 from torchdojo.runner import quick_mode, run_experiment
 
@@ -114,6 +129,11 @@ show.figure(plots.curves(result.history, ["loss", "acc"]))
 # The 5×5 filters of the first layer (blue weights add, red subtract). After training,
 # many are edge and stroke detectors at different orientations: a bright band next to
 # a dark one.
+
+# %% [markdown]
+# **Teacher:** Before the filters, ask what a useful 5×5 detector for pen strokes would
+# look like. Then find one in the figure with a bright band beside a dark one, and ask
+# which direction of edge it responds to.
 
 # %%
 from torchdojo.experiments.lenet5 import feature_maps_figure, filters_figure

@@ -25,6 +25,11 @@
 #   g = \tanh(W_{ig}x + W_{hg}h + b_g),\quad o = \sigma(W_{io}x + W_{ho}h + b_o)$$
 # $$c_t = f \odot c_{t-1} + i \odot g, \qquad h_t = o \odot \tanh(c_t)$$
 
+# %% [markdown]
+# **Teacher:** About 40 minutes; a full run takes minutes, so run it quick live. The one
+# idea: the cell is updated by *addition*, so with f near 1 the memory and its gradient
+# pass through many steps almost unchanged. Write c_t = f ⊙ c_{t−1} + i ⊙ g and circle the +.
+
 # %%
 from torchdojo import show
 from torchdojo.models.rnn import lstm_cell_step
@@ -36,6 +41,11 @@ show.source(lstm_cell_step)
 #
 # `nn.LSTM` stacks the four gates' weights in the order input, forget, cell, output.
 # Run the hand-written step with its weights and compare:
+
+# %% [markdown]
+# **Teacher:** Common confusion: `nn.LSTM` stacks its four gates as input, forget, cell,
+# output (i, f, g, o). Ask what the printed difference would look like with two gates
+# swapped: no longer rounding-sized.
 
 # %%
 import torch
@@ -77,6 +87,11 @@ print(repr(tokenizer.decode(x[3])), "->", repr(tokenizer.decode(y[3])))
 # $\mathrm{softmax}(\text{logits} / T)$, feed it back, repeat. A low temperature $T$
 # sharpens the distribution (safe, repetitive); a high one flattens it (adventurous).
 
+# %% [markdown]
+# **Say:** Temperature does not change what the model knows, only how boldly it samples.
+# Low, and it repeats its safest guess; high, and it takes risks and makes typos. Listen
+# for both in the three samples.
+
 # %%
 from torchdojo.methods.sampling import generate
 
@@ -96,6 +111,11 @@ print(result.dataset_label)
 print({k: round(v, 4) for k, v in result.metrics.items()})
 for note in result.notes:
     print(note[:200])
+
+# %% [markdown]
+# **Teacher:** Before the figure, ask for the loss of a uniform guess: ln V nats per
+# character (the grey line). Then ask which model will end further below it, with the same
+# width, steps and seed.
 
 # %%
 from torchdojo.experiments.lstm import text_curves
@@ -125,6 +145,11 @@ for temperature in (0.3, 0.8, 1.2):
 # The same recurrent machinery forecasts numbers: from the last 28 days of a seasonal
 # series (trend + weekly + yearly pattern + persistent noise), predict tomorrow. The
 # baseline to beat is the naive forecast "tomorrow = today".
+
+# %% [markdown]
+# **Teacher:** Ask why "tomorrow = today" is a strong baseline here: the noise persists from
+# day to day. The forecaster predicts the *change* from the last value, so it starts from
+# the naive forecast and only has to learn the correction.
 
 # %%
 from torchdojo.data.series import make_series

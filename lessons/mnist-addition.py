@@ -23,11 +23,21 @@
 # in each slot) and returns five things: both images, both labels and their sum.
 # (Exercise 27 asks you to write it.)
 
+# %% [markdown]
+# **Teacher:** About 35 minutes. The one idea: a Dataset may return any tuple, and a model
+# with three outputs trains on one weighted sum of three losses with one backward pass.
+# Ask how many classes the sum head needs (19: the sums 0 to 18).
+
 # %%
 from torchdojo import show
 from torchdojo.data.pairs import AdditionPairs, split_pairs
 
 show.source(AdditionPairs)
+
+# %% [markdown]
+# **Teacher:** Before the next slide, ask: could a training pair contain a test image, and
+# why would that matter? Let the room find the leak themselves: the network would be
+# tested on an image, and a label, it had already seen.
 
 # %% [markdown]
 # Pairs are drawn **within one split**: a test pair is two test images. If a training
@@ -111,6 +121,11 @@ show.source(DigitAdder)
 # reshuffles every epoch, so every epoch brings new pairs (and new sums to learn
 # from). The test pairs stay fixed.
 
+# %% [markdown]
+# **Say:** Nobody tells the sum head that the answer is a + b. It sees two feature vectors
+# and nineteen possible answers, and must learn the addition table from examples, helped
+# by an encoder that the two digit heads are teaching at the same time.
+
 # %%
 from torchdojo.experiments import mnist_addition
 
@@ -132,6 +147,10 @@ print({k: round(v, 4) for k, v in result.metrics.items()})
 # wait until the encoder's features say which digit is which), then falls fast. On the
 # test pairs the two digit losses are identical: every test image appears once as a
 # first and once as a second image, and one head reads both.
+
+# %% [markdown]
+# **Teacher:** Ask which of the three losses falls first. A uniform guess over 19 sums costs
+# log 19 ≈ 2.9 nats: look for the sum loss sitting near that line before it drops.
 
 # %%
 show.figure(plots.curves(result.history, ["loss", "ce_first", "ce_second", "ce_sum"]))

@@ -32,6 +32,11 @@
 # 255 = white. Here is the package's reader: it checks every field and names the file and
 # the problem when something is wrong (a truncated download, a wrong file).
 
+# %% [markdown]
+# **Teacher:** About 20 minutes; nothing trains. The one idea: data arrives as bytes, and
+# must be checked and turned into tensors of a known shape before any network sees it.
+# Ask how big the training-image file is (a 16-byte header + 60000 · 28 · 28 bytes).
+
 # %%
 from torchdojo import show
 from torchdojo.data.idx import encode_idx, parse_idx
@@ -41,6 +46,11 @@ show.source(parse_idx)
 # %% [markdown]
 # A round trip through the writer shows the header on real bytes: magic `00 00 08 03`
 # (unsigned bytes, three dimensions), then 2, 28 and 28.
+
+# %% [markdown]
+# **Teacher:** Ask the room to write down the first 16 bytes before running:
+# `00 00 08 03`, then 2, 28 and 28 as big-endian 32-bit numbers (`00 00 00 02`,
+# `00 00 00 1c`, `00 00 00 1c`).
 
 # %%
 import torch
@@ -71,6 +81,11 @@ from torchdojo.runner import quick_mode, run_experiment
 result = run_experiment("mnist-data", quick=quick_mode())
 print(result.dataset_label)
 print({k: round(v, 4) for k, v in result.metrics.items()})
+
+# %% [markdown]
+# **Say:** Where the data came from is part of every result. The label printed above names
+# what was actually loaded; if it says the offline sample, every number that follows is
+# about a few thousand digits, not MNIST's seventy thousand.
 
 # %% [markdown]
 # ## A `Dataset` and a `DataLoader`
@@ -107,6 +122,11 @@ show.figure(plots.image_grid(data.train_x[:32], [data.classes[i] for i in
 # %% [markdown]
 # Are the classes balanced? A classifier that always answers the biggest class would
 # otherwise look better than chance.
+
+# %% [markdown]
+# **Teacher:** Before the counts figure, ask: if one class held 30 % of the images, what
+# accuracy would "always answer that class" get? (30 %.) That is the baseline any
+# classifier has to beat, which is why we check the balance.
 
 # %%
 from torchdojo.experiments.mnist_data import class_means, counts_figure

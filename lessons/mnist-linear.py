@@ -21,6 +21,16 @@
 # $-\log p_y$ of the true class $y$. This is *softmax regression*: the simplest
 # classifier that learns from pixels. In torchdojo it is an `MLP` with no hidden layer:
 
+# %% [markdown]
+# **Teacher:** About 20 minutes. The one idea: one layer is ten templates, one per class, and
+# each score is the dot product of the image with a template. Ask how many parameters
+# that is before showing the code (10 · 784 + 10 = 7,850).
+
+# %% [markdown]
+# **Say:** This is the spiral lesson's softmax classifier again, with 784 inputs instead of
+# two. Nothing in the maths changes when the input is an image: we flatten it into a
+# vector and keep going.
+
 # %%
 from torchdojo import show
 from torchdojo.experiments import mnist_linear
@@ -50,6 +60,11 @@ print(f"test accuracy: {100 * result.metrics['test_acc']:.2f}%")
 # templates look like blurry average digits; a single template cannot capture the
 # many ways to write a 7, which is why one layer stops near 92 %.
 
+# %% [markdown]
+# **Teacher:** Before the weights figure, ask what one row of W will look like drawn as a
+# 28×28 image. Then ask which templates the room can read as digits, and which not.
+# Common confusion: a template also pushes *against* other classes: it is not the mean image.
+
 # %%
 from torchdojo.figures import plots
 
@@ -64,6 +79,11 @@ show.figure(fig)
 #
 # The confusion matrix counts, for each true class (row), what the model predicted
 # (column). Look for the pairs of digits it mixes up most.
+
+# %% [markdown]
+# **Teacher:** Ask which pairs of digits will be mixed up most before showing the matrix,
+# then read the biggest cells off the diagonal together. Rows are the true class, columns
+# the prediction: say it twice, it is the usual confusion about confusion matrices.
 
 # %%
 from torchdojo.train import tasks

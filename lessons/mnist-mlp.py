@@ -20,6 +20,17 @@
 # That is a multi-layer perceptron (MLP). Here is the one torchdojo uses, the
 # package's own code:
 
+# %% [markdown]
+# **Teacher:** About 30 minutes; a full run takes minutes on a CPU, so run it quick live and
+# show the full numbers from the book. The one idea: a ReLU between two affine maps lets
+# the boundaries bend. Compare sizes: the run prints the MLP's parameters, one layer had
+# 7,850.
+
+# %% [markdown]
+# **Say:** Every image lesson after this one keeps the same data, the same loss and the same
+# loop, and changes only the model in the middle. If you can read this lesson, you can
+# read the rest of Part II.
+
 # %%
 from torchdojo import show
 from torchdojo.models.mlp import MLP
@@ -52,6 +63,11 @@ print("report:", result.run_dir / "report.html")
 # Loss falls and accuracy rises on both the training data and the held-out test
 # images. A widening gap between the two would be overfitting.
 
+# %% [markdown]
+# **Teacher:** Before the curves, ask what overfitting would look like on them: the
+# training curve keeps improving while the held-out one flattens or turns back. Then look
+# for it in the figure.
+
 # %%
 from torchdojo.figures import plots
 
@@ -63,6 +79,11 @@ show.figure(fig)
 #
 # The confusion matrix shows which classes are mixed up; below it, the mistakes the
 # network was most confident about. Many are digits a person would hesitate over too.
+
+# %% [markdown]
+# **Teacher:** Show the confident mistakes one at a time and ask the room to label each
+# before revealing the truth. Many split the room, which is the point: some errors are in
+# the digits, not in the network.
 
 # %%
 from torchdojo.train import tasks

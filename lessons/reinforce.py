@@ -29,6 +29,16 @@
 # change the expected gradient but removes much of its noise: an action is judged
 # against what was expected from that state, not in absolute terms.
 
+# %% [markdown]
+# **Teacher:** About 35 minutes; install the `rl` extra before class. The one idea: there are
+# no labels, only returns, and the update makes each action more likely in proportion to
+# how much better than expected things went after it. Ask what a return of 500 means.
+
+# %% [markdown]
+# **Say:** Nobody tells the agent which push was right. It tries, and the only feedback is
+# how long the pole stayed up. REINFORCE turns that one number per episode into a gradient:
+# whatever the agent did becomes more likely when things went better than expected.
+
 # %%
 from torchdojo import show
 from torchdojo.methods import rl
@@ -45,6 +55,11 @@ show.source(rl.discounted_returns)
 # a batch of episodes with actions sampled from $\pi_\theta$, and turned into one
 # update of both networks. Progress, `metrics.jsonl` and checkpoints come from the
 # same loop every other lesson uses.
+
+# %% [markdown]
+# **Teacher:** Ask for the discounted returns of rewards 1, 1, 1 with γ = 0.5 first (1.75,
+# 1.5, 1). Common confusion: the policy loss is not a score to watch fall; it exists for its
+# gradient. Point at `values.detach()`: the policy's loss must not train the baseline.
 
 # %%
 from torchdojo.experiments import reinforce as experiment
@@ -64,6 +79,11 @@ from torchdojo.runner import quick_mode, run_experiment
 show.source(experiment.train)
 result = run_experiment("reinforce", quick=quick_mode())
 print({k: round(v, 2) for k, v in result.metrics.items()})
+
+# %% [markdown]
+# **Teacher:** Before the figure, ask whether the return will climb smoothly. Look for
+# dips: a good policy can get worse again, which is why the best greedy epoch is kept and
+# scored on seeds it never played.
 
 # %%
 show.figure(experiment.returns_figure(result.history, result.eval_returns))

@@ -22,6 +22,11 @@
 #
 # That one line is all of `nn.RNN`. Here it is written by hand:
 
+# %% [markdown]
+# **Teacher:** About 30 minutes. The one idea: an RNN is one line applied at every step with
+# the same weights, and h is its only memory. Unroll three steps of `c A B` on the board,
+# one box per step, the same W in every box.
+
 # %%
 from torchdojo import show
 from torchdojo.models.rnn import RNNCellByHand, rnn_cell_step
@@ -34,6 +39,11 @@ show.source(RNNCellByHand.unroll)
 #
 # Copy an `nn.RNN`'s weights into the hand-written cell, run both over the same
 # sequences, and compare every hidden state:
+
+# %% [markdown]
+# **Teacher:** Ask: exactly zero, or rounding-sized? Same weights and the same formula,
+# but float32 sums in a different order can differ in the last bits. Read the printed
+# value together.
 
 # %%
 import torch
@@ -51,6 +61,11 @@ print("max |ours - nn.RNN| =", (ours - theirs).abs().max().item())
 #
 # Symbols are embedded as vectors, the RNN reads them (packed, so padding is skipped),
 # and a linear layer turns the **last real hidden state** into two logits.
+
+# %% [markdown]
+# **Say:** The classifier reads one vector, the hidden state after the last real symbol,
+# not after the padding. Everything the answer needs, which of `A` and `B` came first,
+# must survive in that vector through every distractor that follows.
 
 # %%
 from torchdojo.models.rnn import SequenceClassifier
@@ -85,6 +100,11 @@ show.figure(plots.curves(result.history, ["loss", "acc"]))
 # must keep *which came first* through all the distractors that follow. On the right,
 # the classifier is read after every prefix; prefixes that lack `A` or `B` were never
 # seen in training, so only the value at the full length is meaningful.
+
+# %% [markdown]
+# **Teacher:** Find the columns where `A` and `B` arrive and ask what happens to the
+# pattern after them. On the right panel, read only the value at the full length: the room
+# will want to read the earlier ones too.
 
 # %%
 from torchdojo.experiments.rnn import hidden_state_figure

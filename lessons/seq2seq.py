@@ -23,6 +23,16 @@
 # met it). Dates are split *before* they are written, so no test date appears in
 # training in any of the 15 formats:
 
+# %% [markdown]
+# **Teacher:** About 35 minutes; a full run takes minutes, so run it quick live. The one
+# idea: without attention the whole input squeezes through one vector; with it, the decoder
+# looks back at every source character at every step it writes.
+
+# %% [markdown]
+# **Teacher:** Ask why dates are split before they are written. (If 3 March 1987 were in
+# training in one format and in the test in another, the test would reward remembering
+# dates, not reading them.)
+
 # %%
 from torchdojo import show
 from torchdojo.data import dates
@@ -47,6 +57,11 @@ show.source(dates.make_pairs)
 # $$e_{tj} = v^\top \tanh(W s_{t-1} + U h_j), \quad a_{tj} = \mathrm{softmax}_j(e_{tj}),
 # \quad c_t = \sum_j a_{tj} h_j$$
 
+# %% [markdown]
+# **Say:** Think of translating a long sentence. Without attention you read it once, close
+# the book and write from memory; with attention you keep the book open and glance back at
+# the words you need for each word you write.
+
 # %%
 from torchdojo.models.seq2seq import AdditiveAttention, Seq2Seq
 
@@ -60,6 +75,11 @@ show.source(Seq2Seq._step)
 # all steps learn at once and early mistakes do not derail later steps. At test time
 # there is no truth to feed: greedy decoding feeds back the model's own argmax. A
 # test pair counts only if all ten characters come out right.
+
+# %% [markdown]
+# **Teacher:** Common confusion: training and testing decode differently. Ask what can go
+# wrong at test time that teacher forcing never shows in training (one wrong character is
+# fed back and can derail the rest), and why exact match is strict: all ten must be right.
 
 # %%
 from torchdojo.experiments import seq2seq as experiment
@@ -82,6 +102,11 @@ print({k: round(v, 4) for k, v in result.metrics.items()})
 # the day digits to the day: the model has learned an alignment nobody gave it.
 # (In quick mode the model is tiny and barely trained; run `dojo run seq2seq` for
 # the sharp version.)
+
+# %% [markdown]
+# **Teacher:** Before the heat maps, ask which source characters the year digits should look
+# at, and which the month digits. In quick mode the maps are blurry: show the book's full
+# run for the sharp alignment.
 
 # %%
 from torchdojo.figures import plots

@@ -23,6 +23,16 @@
 # Both classes hold the same symbols in the same numbers, so a model that only counts
 # symbols (a "bag of tokens") is stuck at 50 %: it has to remember what came first.
 
+# %% [markdown]
+# **Teacher:** About 20 minutes; nothing trains. The one idea: to test whether a model reads
+# order, build data in which order is the only clue. Write `c A d B e` and `c B d A e` on the
+# board: the same symbols, opposite labels.
+
+# %% [markdown]
+# **Say:** A model that only counts symbols sees the same counts in both classes, so on this
+# data it can do no better than a coin flip. Any accuracy well above 50 % in the next lesson
+# is proof that the network remembers what came first.
+
 # %%
 from torchdojo import show
 from torchdojo.data.sequences import make_sequences
@@ -35,6 +45,11 @@ show.source(make_sequences)
 # To put sequences of different lengths into one tensor we **pad** them to the longest
 # with a reserved symbol (`PAD`, id 0, shown as `.`) and keep a **mask** that is True
 # on real tokens. A model must never let the padding change its answer.
+
+# %% [markdown]
+# **Teacher:** Ask for the shape of `data.tokens` before running (6 rows, as long as the
+# longest sequence). Common confusion: `PAD` is an ordinary id, 0, so a model reads it like
+# any other symbol unless the mask or the lengths stop it.
 
 # %%
 data = make_sequences(6, min_len=4, max_len=14, seed=1)
@@ -50,6 +65,11 @@ print(data.mask.int())
 # stores only the real tokens, time step by time step, with the number of sequences
 # still running at each step (`batch_sizes`). The RNN then stops each sequence at
 # its own length.
+
+# %% [markdown]
+# **Teacher:** From the lengths printed above, have the room work out `batch_sizes` before
+# running: at step t, how many of the six sequences are still going? It can only shrink,
+# and its sum is the number of real tokens.
 
 # %%
 from torch.nn.utils.rnn import pack_padded_sequence

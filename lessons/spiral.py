@@ -17,11 +17,26 @@
 # cross-entropy) can only cut the plane into three wedges; a hidden layer of 100 ReLUs
 # can follow the arms.
 
+# %% [markdown]
+# **Teacher:** About 20 minutes. The one idea: a linear classifier's regions are convex
+# (each is where one score beats all the others, an intersection of half-planes), so it
+# cannot follow an arm that curls; one hidden layer of ReLUs can.
+
+# %% [markdown]
+# **Say:** This is the spiral case study from the CS231n notes: the same data, the same two
+# models. Both are trained the same way, with the same loss and optimiser; the only
+# difference is one hidden layer and its ReLU.
+
 # %%
 from torchdojo import show
 from torchdojo.data import toy
 
 show.source(toy.spiral)
+
+# %% [markdown]
+# **Teacher:** Note out loud that both accuracies the run prints are on the training
+# points, as in the CS231n notes: here we ask what a model *can* fit, not how it
+# generalises. Ask the room to predict both before running.
 
 # %%
 from torchdojo.runner import quick_mode, run_experiment
@@ -30,6 +45,11 @@ result = run_experiment("spiral", quick=quick_mode())
 print({k: float(f"{v:.4g}") for k, v in result.metrics.items()})  # every metric, 4 digits
 print(f"softmax classifier {100 * result.metrics['linear_acc']:.1f}%, "
       f"2-layer net {100 * result.metrics['mlp_acc']:.1f}% (train accuracy)")
+
+# %% [markdown]
+# **Teacher:** Before the figure, ask a volunteer to sketch the softmax classifier's three
+# regions on the board (three wedges meeting at one point). Then point at where the
+# 2-layer net's boundary bends to follow each arm.
 
 # %%
 from torchdojo.figures import boundaries, plots

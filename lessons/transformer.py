@@ -21,6 +21,16 @@
 # layer norm before it. The attention is the course's own `MultiHeadAttention`
 # (lesson `attention`):
 
+# %% [markdown]
+# **Teacher:** About 40 minutes; a full run takes minutes, so run it quick live. The one
+# idea: a block is attention then an MLP, each with a residual and a layer norm before it;
+# stack blocks, add positions, and that is a transformer. Ask what is gone since `seq2seq`.
+
+# %% [markdown]
+# **Say:** An RNN reads a sentence the way we read aloud, one word after another. A
+# transformer sees the whole line at once, and every word asks every other word what it
+# needs. That is why it trains in parallel, and why it must be told where each word stands.
+
 # %%
 from torchdojo import show
 from torchdojo.models.transformer import Block, CharTransformer, Seq2SeqTransformer
@@ -46,6 +56,11 @@ show.source(Block)
 # computed at once, so position $t$'s attention scores to later positions are set to
 # $-\infty$ before the softmax: the lower-triangular mask on the right.
 
+# %% [markdown]
+# **Teacher:** Ask what attention alone would compute for `AB` and for `BA`: the same two
+# outputs, swapped. Then point at the figure: fast-turning low channels and slow high ones
+# in the first two panels, the causal mask's lower triangle in the third.
+
 # %%
 from torchdojo.experiments import transformer as experiment
 
@@ -61,6 +76,11 @@ show.figure(experiment.positions_figure())
 #
 # The second half trains a decoder-only model (GPT-style: causal self-attention
 # only) and an LSTM on the same character windows for the same number of epochs.
+
+# %% [markdown]
+# **Teacher:** Common confusion: in cross-attention, which side gives the queries? The
+# decoder; keys and values come from the encoder. Ask which one sets the length of the
+# output (the queries: one output per decoder position).
 
 # %%
 show.source(Seq2SeqTransformer.forward)

@@ -27,6 +27,11 @@
 # After training, throw the encoder away, draw $z \sim \mathcal N(0, I)$ and decode: new
 # images. Here is the model, the package's own code:
 
+# %% [markdown]
+# **Teacher:** About 40 minutes, the densest lesson of Part II; a full run takes minutes, so
+# run it quick live. The one idea: the loss is reconstruction minus a KL that keeps codes
+# near N(0, I), so a random z decodes to a digit. Draw encoder → z → decoder first.
+
 # %%
 from torchdojo import show
 from torchdojo.models.vae import VAE
@@ -41,6 +46,11 @@ show.source(VAE)
 # scaled* standard normal is: $z = \mu + \sigma \odot \varepsilon$ with
 # $\varepsilon \sim \mathcal N(0, I)$. The randomness sits in $\varepsilon$, which
 # needs no gradient. (Exercise 25 asks you to write this line.)
+
+# %% [markdown]
+# **Teacher:** Ask for the sample mean and standard deviation before running: (1, −2) and
+# (1, e ≈ 2.72). Common confusion: `logvar` is log σ², so σ = exp(logvar / 2), not
+# exp(logvar).
 
 # %%
 import torch
@@ -75,6 +85,11 @@ print("sample std ", z.std(0), "  wanted", torch.exp(0.5 * logvar))
 #   It is zero only when $q(z\mid x)$ *is* the prior. (Exercise 26.)
 #
 # Both are in nats per image; the loss is $-\mathrm{ELBO}$.
+
+# %% [markdown]
+# **Say:** The two terms pull against each other. Reconstruction wants each code to describe
+# its image exactly; the KL wants every code to look like a draw from the prior. The
+# compromise is a latent space in which every point decodes to something plausible.
 
 # %%
 from torchdojo.models.vae import bernoulli_log_likelihood, elbo, kl_divergence
@@ -127,6 +142,10 @@ print(result.dataset_label)
 print({k: round(v, 2) for k, v in result.metrics.items()})
 figures = vae_experiment.make_figures(result.model, result.test,
                                       result.data, result.history)
+
+# %% [markdown]
+# **Teacher:** Before the next slide, ask: the KL is part of the loss, so which way will it
+# move during training? Most say down. Then show the curves and point at the KL part.
 
 # %% [markdown]
 # The −ELBO falls on training and test images. Its two parts move differently: the

@@ -15,6 +15,16 @@
 # training loop → evaluate → improve → save and reload. Here it is on the smallest
 # problem there is: find w and b of the line y = 0.7 x + 0.3 from noisy points.
 
+# %% [markdown]
+# **Teacher:** About 20 minutes. The one idea: every project walks the same seven steps,
+# numbered in the comments of the first cell. Write them on the board and tick each one
+# off as its cell runs.
+
+# %% [markdown]
+# **Say:** A straight line is the dullest model there is, and that is the point: with
+# nothing interesting in the model, we can watch the path around it. Every later lesson
+# fills the same slots with bigger data and bigger models.
+
 # %%
 from torchdojo import show
 from torchdojo.experiments import workflow
@@ -22,6 +32,11 @@ from torchdojo.experiments import workflow
 show.source(workflow.make_data)  # 1. data -> tensors
 show.source(workflow.train_model)  # 2-4. model, loss and optimizer, the loop
 show.source(workflow.save_and_reload)  # 7. save the state dict, load it with weights_only=True
+
+# %% [markdown]
+# **Teacher:** Ask the room to predict the learned w and b (the truth is 0.7 and 0.3), and
+# whether the reloaded model's predictions differ from the saved one's at all. The last
+# printed line answers: same tensors, same arithmetic, so the difference is exactly 0.
 
 # %%
 from torchdojo.runner import quick_mode, run_experiment
@@ -33,6 +48,11 @@ print(f"5. evaluate: test MSE {m['first_test_mse']:.2e} after a short first atte
 print(f"6. improve:  test MSE {m['test_mse']:.2e} after training longer; "
       f"w = {m['weight']:.3f}, b = {m['bias']:.3f}")
 print(f"7. reload:   max |prediction before - after| = {m['reload_max_abs_diff']}")
+
+# %% [markdown]
+# **Teacher:** In the figure, point at where the test points lie: the last 20 % of x, to the
+# right of every training point, so the test measures extrapolation. Ask: would a random
+# 80/20 split be easier or harder? (Easier: each test point would sit between training ones.)
 
 # %%
 import torch

@@ -19,6 +19,16 @@
 #
 # $$z = W_2\, f(W_1 x + b_1) + b_2, \qquad f = \mathrm{ReLU} \text{ or sigmoid}.$$
 
+# %% [markdown]
+# **Teacher:** About 25 minutes. The one idea: one straight line gets at most three of XOR's
+# four corners, and a hidden layer with a non-linear activation bends lines into regions.
+# Draw the four corners on the board and ask a volunteer to split them with one line.
+
+# %% [markdown]
+# **Say:** XOR is the smallest problem a single layer cannot solve. Stacking two layers
+# without an activation does not help either: W₂(W₁x + b₁) + b₂ is again one affine map.
+# The activation between them is what buys the network new shapes.
+
 # %% slideshow={"slide_type": "subslide"}
 from torchdojo import show
 from torchdojo.data import toy
@@ -33,6 +43,11 @@ show.source(MLP.__init__)
 # bias) on noisy copies of the four corners, then asks each to compute XOR itself. A
 # tie between the two scores counts as wrong: it is not a decision.
 
+# %% [markdown]
+# **Teacher:** Before running, ask the room which of the five models will get all four rows
+# of the truth table, and which will not. Then read the "why" column the run prints, one row
+# at a time.
+
 # %% slideshow={"slide_type": "subslide"}
 from torchdojo.runner import quick_mode, run_experiment
 
@@ -40,6 +55,11 @@ result = run_experiment("xor", quick=quick_mode())
 print({k: float(f"{v:.4g}") for k, v in result.metrics.items()})  # every metric, 4 digits
 for name, acc, sample_acc, why in result.table:
     print(f"{name:22s} truth table {100 * acc:3.0f}%  noisy {100 * sample_acc:5.1f}%  {why}")
+
+# %% [markdown]
+# **Teacher:** In the figure, point at the ReLU panel without bias first: its regions are
+# wedges with their tip at the origin. Common confusion: "no bias" sounds like a detail, but
+# it pins every hidden unit's line through (0, 0).
 
 # %% slideshow={"slide_type": "subslide"}
 from torchdojo.figures import boundaries

@@ -407,12 +407,7 @@ def run(config: Config, ctx: Context) -> LatentDiffusionResult:
     metrics["classifier_fid"] = metrics.pop("fid")
     metrics["agreement"] = agreement(probs, classes)
     metrics.update(baselines(vae, scale, z_val, judge, data, config, ctx))
-    sweep = {}  # every point from sweep_samples: FID is biased upward for small samples
-    for i, w in enumerate(sorted({config.guidance, *config.sweep})):
-        x = draw(denoiser, vae, scale, schedule, config.sweep_samples, w, config.seed + 4 + i,
-                 config, ctx)
-        m, _ = score(judge, x, data)
-        sweep[f"w={w:g}"] = {"w": w, "recognised": m["recognised"], "fid": m["fid"]}
+    sweep = guidance_sweep(denoiser, vae, scale, schedule, judge, data, config, ctx)
 
     # 5. the pixel lesson's U-Net beside a latent denoiser, step by step (last: it changes
     # nothing above)
@@ -443,6 +438,20 @@ def run(config: Config, ctx: Context) -> LatentDiffusionResult:
     if ctx.is_main:
         save_figures(result, ctx)
     return result
+
+
+def guidance_sweep(denoiser: nn.Module, vae: VAE, scale: float, schedule: Schedule,
+                   judge: Judge, data: ImageData, config: Config, ctx: Context
+                   ) -> dict[str, dict[str, float]]:
+    """Recognised share and FID at each guidance weight, each from `sweep_samples` samples
+    (FID is biased upward for small samples: compare the points with each other)."""
+    sweep = {}
+    for i, w in enumerate(sorted({config.guidance, *config.sweep})):
+        x = draw(denoiser, vae, scale, schedule, config.sweep_samples, w, config.seed + 4 + i,
+                 config, ctx)
+        m, _ = score(judge, x, data)
+        sweep[f"w={w:g}"] = {"w": w, "recognised": m["recognised"], "fid": m["fid"]}
+    return sweep
 
 
 def notes(metrics: dict[str, float], config: Config, n_train: int, pixel_epochs: int

@@ -165,3 +165,26 @@ def test_both_save_what_the_judge_saw_for_the_cross_lesson_check(results):
     assert torch.allclose(gan.probs, results["gan"].probs)
     assert abs(gan.fid() - results["gan"].metrics["fid"]) < 1e-6 * max(1.0, gan.fid())
     assert {lead.measure for lead in leads(diffusion, gan, reps=20)} == {"recognised", "fid"}
+
+
+def test_diffusion_validates_on_training_images_it_never_trains_on(fake_data):
+    """The validation loss comes from held-out training images: none is trained on and
+    none is a test image (the test split is for the judge's reference numbers only)."""
+    from torchdojo import config as configs
+    from torchdojo.experiments import diffusion
+    from torchdojo.methods.judge import to_unit_range
+    from torchdojo.train.context import Context
+
+    def rows(images):  # [-1, 1] images -> the set of their bytes
+        pixels = ((images.flatten(1) + 1) * 127.5).round().to(torch.uint8).numpy()
+        return {bytes(r) for r in pixels}
+
+    data = load_images("mnist")
+    test = rows(to_unit_range(data.test_x))
+    for limit in (256, None):
+        config = configs.replace(diffusion.Config(), {"train_limit": limit})
+        images = diffusion.prepare_data(config, Context())
+        train, val = rows(images.train[0]), rows(images.val[0])
+        assert val and not train & val and not val & test
+        assert len(images.train[0]) + len(images.val[0]) <= data.train_x.shape[0]
+        assert images.val[1].shape == (images.val[0].shape[0],)  # conditional: labels kept

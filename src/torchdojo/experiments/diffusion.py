@@ -35,6 +35,7 @@ import torch
 from matplotlib.figure import Figure
 from torch import Tensor, nn
 
+from torchdojo.data.datasets import random_subset, validation_split
 from torchdojo.data.vision import ImageData, load_images
 from torchdojo.errors import DojoError
 from torchdojo.figures import plots
@@ -52,7 +53,6 @@ from torchdojo.methods.judge import (
     score,
     summary,
     to_unit_range,
-    training_set,
 )
 from torchdojo.models.mlp import count_parameters
 from torchdojo.models.unet import UNet
@@ -133,7 +133,7 @@ class DiffusionData:
 
     data: ImageData
     train: tuple[Tensor, ...]  # images (N, 1, 28, 28) in [-1, 1], and classes if conditional
-    val: tuple[Tensor, ...]  # the same of the test images: a validation loss, nothing chosen
+    val: tuple[Tensor, ...]  # the same of held-out training images: the validation loss
     judge: Judge
     classes: int  # 0: unconditional
 
@@ -145,13 +145,27 @@ def check(config: Config) -> None:
                         f"{','.join(map(str, config.channels))}")
 
 
+VAL_MOST = 5000  # held-out training images for the validation loss, at most
+
+
 def prepare_data(config: Config, ctx: Context) -> DiffusionData:
     """The training images (and labels for a conditional model) on the device, and the judge."""
     data = load_images(config.dataset)
     classes = len(data.classes) if config.conditional else 0
-    train = training_set(data, config.train_limit, config.seed, labels=bool(classes))
+    n = data.train_x.shape[0]
+    keep = random_subset(n, config.train_limit, config.seed)  # training_set's subset
+    if keep is None:  # every training image trains: hold a validation split out of them
+        held, keep = validation_split(n, config.seed)
+    else:  # images outside the subset, never trained on (at most as many as it has)
+        outside = torch.ones(n, dtype=torch.bool)
+        outside[keep] = False
+        rest = outside.nonzero().flatten()
+        draw = torch.randperm(rest.numel(), generator=torch.Generator().manual_seed(
+            config.seed + 1))[:min(keep.numel(), VAL_MOST)]
+        held = rest[draw]
+    images = to_unit_range(data.train_x)
+    train, val = ((images[i],) + ((data.train_y[i],) if classes else ()) for i in (keep, held))
     judge = load_judge(data, ctx.device, ctx.say)
-    val = (to_unit_range(data.test_x),) + ((data.test_y,) if classes else ())
     train, val = (tuple(v.to(ctx.device) for v in vs) for vs in (train, val))
     return DiffusionData(data, train, val, judge, classes)
 

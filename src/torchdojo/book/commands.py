@@ -17,6 +17,7 @@ def cmd_book(args: argparse.Namespace) -> int:
     from torchdojo.book.extra import require_notebooks
 
     require_notebooks()  # before any other output: a missing extra is one line, exit 2
+    _check_book_paths(args)
     if args.pdf:
         from torchdojo.book.pdf import find_chromium, print_decks
 
@@ -45,18 +46,26 @@ def cmd_book(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_book_paths(args: argparse.Namespace) -> None:
+    """The book folder (slides and PDFs go inside it) and the verify summary, before any
+    lesson runs."""
+    from torchdojo import pathargs
+
+    pathargs.output_dir(args.out, "book folder (--out)")
+    if args.results:
+        pathargs.utf8_text(args.results, "verify summary (--results)")  # JSON: results.latest
+
+
 def cmd_lesson(args: argparse.Namespace) -> int:
     """Write the lesson's notebook into a folder (never over the learner's copy); maybe open it."""
-    from torchdojo import registry
+    from torchdojo import pathargs, registry
     from torchdojo.book.convert import write_learner_copy
     from torchdojo.book.extra import require_notebooks
     from torchdojo.errors import DojoError
 
     require_notebooks("dojo lesson")
     lesson = registry.find(args.id)
-    folder = Path(args.dir)
-    if not folder.is_dir():
-        raise DojoError(f"no folder {folder}")
+    folder = pathargs.existing_dir(args.dir, "lesson folder (--dir)", writable=True)
     path, written = write_learner_copy(lesson, folder)
     if written:
         print(f"wrote {path}")

@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from torchdojo import pathargs
 from torchdojo.errors import DojoError
 
 # The handlers import what they need: `dojo` loads this module for every command, and the
@@ -24,7 +25,7 @@ def cmd_exercises(args: argparse.Namespace) -> int:
         return 0
     from torchdojo.exercises.stubs import init_workspace
 
-    folder = Path(args.dir)
+    folder = pathargs.output_dir(args.dir, "workspace (DIR)")  # made with its parents if new
     written, kept = init_workspace(folder, list(exercises), notebooks=args.notebooks)
     for path in kept:
         print(f"kept your {path.name} (it exists; delete it to get a fresh stub)")
@@ -46,7 +47,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     from torchdojo.exercises.grader import check_workspace, new_seed
     from torchdojo.exercises.sandbox import Limits
 
-    workspace = Path(args.dir)
+    workspace = pathargs.existing_dir(args.dir, "workspace (--dir)")
     if args.exercises:
         exercises = catalog.select(args.exercises)
     else:
@@ -54,6 +55,9 @@ def cmd_check(args: argparse.Namespace) -> int:
         if not exercises:
             raise DojoError(f"no exercise files in {workspace.resolve()}; make a workspace with "
                             f"`dojo exercises init DIR`, then run `dojo check` inside it")
+    _check_solution_files(workspace, exercises)
+    if not args.no_record or args.hint is not None:
+        _check_progress_store()
     seed = new_seed() if args.seed is None else args.seed
     verdicts, printed = check_workspace(workspace, exercises, seed=seed,
                                         limits=Limits(timeout=args.timeout),
@@ -79,11 +83,39 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0 if all(v.passed for v in verdicts) else 1
 
 
+def _check_solution_files(workspace: Path, exercises: list) -> None:
+    """Each solution file present must be a readable UTF-8 file: a folder, an unreadable file
+    or other bytes are the learner's to fix, so one line rather than a failed check. Links and
+    files over the size limit are left to the grader, which refuses them without reading."""
+    from torchdojo.exercises.sandbox import MAX_FILE_BYTES
+
+    for ex in exercises:
+        path = workspace / ex.file_name
+        if path.is_symlink() or not path.exists():
+            continue  # the grader's verdicts: "not a plain file", "missing"
+        if path.is_file() and path.stat().st_size > MAX_FILE_BYTES:
+            continue
+        pathargs.utf8_text(path, "solution file")
+
+
+def _check_progress_store() -> Path:
+    """The progress database: a readable, writable file in a writable folder (both are made
+    on first use, on purpose)."""
+    from torchdojo.exercises import progress
+
+    path = progress.db_path()
+    pathargs.output_dir(path.parent, "torchdojo home folder ($TORCHDOJO_HOME)")
+    if path.exists() or path.is_symlink():
+        pathargs.existing_file(path, "progress database")
+    pathargs.output_file(path, "progress database")
+    return path
+
+
 def cmd_progress(args: argparse.Namespace) -> int:
     """Show what the learner has passed and what is next, or reset it after confirmation."""
     from torchdojo.exercises import progress
 
-    path = progress.db_path()
+    path = _check_progress_store()
     if args.reset:
         if not args.yes:
             if not sys.stdin.isatty():
@@ -110,10 +142,13 @@ def cmd_grade(args: argparse.Namespace) -> int:
 
     exercises = catalog.select(args.exercises)
     limits = Limits(timeout=args.timeout, memory_mb=args.memory)
-    out = Path(args.out)
+    submissions = pathargs.existing_dir(args.submissions, "submissions folder (SUBMISSIONS_DIR)")
+    out = pathargs.output_file(args.out, "gradebook (--out)")
+    if args.html:
+        pathargs.output_file(args.html, "HTML report (--html)")
     out.parent.mkdir(parents=True, exist_ok=True)
     print(f"isolation: {isolation_summary()}", file=sys.stderr)
-    grades = grade_class(Path(args.submissions), exercises, jobs=args.jobs, limits=limits,
+    grades = grade_class(submissions, exercises, jobs=args.jobs, limits=limits,
                          progress=not args.quiet)
     write_csv(grades, exercises, out)
     written = [str(out)]

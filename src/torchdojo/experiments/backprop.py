@@ -12,6 +12,7 @@ from matplotlib.figure import Figure
 from torch import Tensor
 
 from torchdojo.backprop import gradcheck, manual
+from torchdojo.errors import DojoError
 from torchdojo.experiments.toy_classifier import positive
 from torchdojo.train.context import Context, Result
 
@@ -51,6 +52,9 @@ def run(config: Config, ctx: Context) -> BackpropResult:
     """Check every manual backward (710-750) and show that the checker catches a bug."""
     positive(inputs=config.inputs, hidden=config.hidden, classes=config.classes,
              batch=config.batch, eps=config.eps, tol=config.tol)
+    if config.batch < 2:  # case 720 checks the batch's second point
+        raise DojoError(f"batch must be at least 2 (case 720 checks a second point), "
+                        f"not {config.batch}")
     D, H, K, B, act = config.inputs, config.hidden, config.classes, config.batch, config.activation
     g = torch.Generator().manual_seed(config.seed)
     x = torch.randn(B, D, generator=g, dtype=torch.float64)  # (B, D)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 # Handlers import what they need: `dojo` loads this module for every command.
 
@@ -13,14 +12,15 @@ SHOWN = 5  # kept notebooks named one by one
 
 def cmd_lab(args: argparse.Namespace) -> int:
     """Write or refresh the course workspace, then open it in JupyterLab."""
+    from torchdojo import pathargs
     from torchdojo.book.extra import require_notebooks
     from torchdojo.lab.launch import default_browser, require_jupyterlab, serve, server_for
     from torchdojo.lab.workspace import START, refresh
 
     require_notebooks("dojo lab")
+    folder = pathargs.output_dir(args.dir, "lab workspace (--dir)")  # made if new, on purpose
     if not args.no_launch:
         require_jupyterlab()
-    folder = Path(args.dir)
     done = refresh(folder)
     print(f"workspace {folder}: {len(done.written)} written, {len(done.updated)} updated, "
           f"{done.unchanged} unchanged, {len(done.kept)} kept as you left them"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import json
 import os
 import time
 from dataclasses import dataclass
@@ -13,12 +14,12 @@ from typing import Any
 import torch
 
 from torchdojo import config as configs
-from torchdojo import registry
+from torchdojo import pathargs, paths, registry
 from torchdojo.errors import DojoError
 from torchdojo.figures import report
 from torchdojo.train.context import SWITCH_NAMES, Context, Result
 from torchdojo.train.device import environment, pick_device, seed_everything
-from torchdojo.train.runs import Run, default_run_dir
+from torchdojo.train.runs import CHECKPOINT, Run, default_run_dir
 
 QUICK_ENV = "DOJO_QUICK"  # lesson scripts run in quick mode when this is set (tests, book)
 SMOKE_ENV = "DOJO_SMOKE"  # tests: every fit of a lesson script stops after this many steps
@@ -108,6 +109,45 @@ def verdicts(lesson: registry.Lesson, config: Any, result: Result) -> list[tuple
     return out
 
 
+# Settings that name a text file the run reads (lstm, transformer): checked before any work.
+TEXT_FILE_SETTINGS = {"corpus": "corpus file (--set corpus)"}
+
+
+def check_data_folder() -> None:
+    """$TORCHDOJO_DATA, when it names something, must be a folder the run can read (a
+    missing one is created by a download, or the lesson falls back, as documented)."""
+    if os.environ.get("TORCHDOJO_DATA") and paths.data_root().exists():
+        pathargs.existing_dir(paths.data_root(), "data folder ($TORCHDOJO_DATA)")
+
+
+def check_text_settings(config: Any) -> None:
+    """Each setting that names a text file: it exists, is readable, UTF-8, and not empty."""
+    from torchdojo.data.text import read_text_file
+
+    for name, what in TEXT_FILE_SETTINGS.items():
+        value = getattr(config, name, None)
+        if value is not None and str(value).strip():
+            pathargs.utf8_text(Path(str(value)).expanduser(), what)
+            read_text_file(value)  # and the corpus's own rules: no NUL bytes, not empty
+
+
+def resumable(resume: str | Path) -> dict[str, Any]:
+    """The saved record (config.json) of a run folder to resume, after checking the folder
+    (exists, writable), its checkpoint (a readable file) and the record (UTF-8 JSON)."""
+    folder = pathargs.existing_dir(resume, "cannot resume: run folder", writable=True)
+    pathargs.existing_file(folder / CHECKPOINT, "cannot resume: checkpoint")
+    record = folder / "config.json"
+    text = pathargs.utf8_text(record, "cannot resume: run record")
+    try:
+        saved = json.loads(text)
+    except ValueError as e:
+        raise DojoError(f"cannot resume: run record '{record}' is not valid JSON ({e})") from None
+    if not isinstance(saved, dict) or not isinstance(saved.get("config"), dict):
+        raise DojoError(f"cannot resume: run record '{record}' has no config; it is not a "
+                        "torchdojo run folder")
+    return saved
+
+
 @dataclass
 class Started:
     """A run that has been set up and not yet executed (so errors surface before training)."""
@@ -136,12 +176,13 @@ def prepare(key: str, *, quick: bool = False, overrides: dict[str, Any] | None =
         overrides = {**getattr(module, "SMOKE", {}), **(overrides or {})}
     check_switches(lesson, module, amp=amp, compile=compile, nproc=world_size,
                    device=pick_device(device))
+    check_data_folder()
     if resume is not None:
         if overrides or seed is not None or quick:
             raise DojoError("--resume continues a run with its saved config; "
                             "drop --set/--seed/--quick")
+        saved = resumable(resume)
         run = Run(resume, tensorboard=tensorboard, resume=True)
-        saved = run.read_json("config.json")
         if saved.get("lesson") != lesson.id:
             raise DojoError(f"{resume} is a run of '{saved.get('lesson')}', not '{lesson.id}'")
         config = configs.replace(module.Config(), saved["config"])
@@ -150,6 +191,7 @@ def prepare(key: str, *, quick: bool = False, overrides: dict[str, Any] | None =
         config = make_config(module, quick=quick, overrides=overrides, seed=seed)
         path = Path(out) if out else default_run_dir(lesson.id)
         run = Run(path, tensorboard=tensorboard and rank == 0, check=rank == 0)
+    check_text_settings(config)
     ctx = Context(run=run, device=pick_device(device), quiet=quiet, amp=amp, compile=compile,
                   rank=rank, world_size=world_size, max_steps=max_steps)
     return Started(lesson, module, config, ctx, quick)
@@ -245,6 +287,11 @@ def run_command(key: str, *, nproc: int = 1, argv: list[str] | None = None,
     if nproc > 1:
         check_request(key, amp=options.get("amp", False), compile=options.get("compile", False),
                       nproc=nproc, device=options.get("device", "auto"))
+        check_data_folder()  # and the folders, before N processes start (each would say it)
+        if options.get("resume") is not None:
+            resumable(options["resume"])
+        elif options.get("out"):
+            Run(options["out"])  # checks the folder; creates nothing
         return Outcome(processes.launch(list(argv or []), nproc))
     started = prepare(key, **options, **processes.launched_rank())
     try:

@@ -18,12 +18,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
-from torchdojo import registry, runner
+from torchdojo import pathargs, registry, runner
 from torchdojo.errors import DojoError
 from torchdojo.files import atomic_write_bytes
 from torchdojo.runner.comparisons import ComparisonRow, compare_all
+from torchdojo.runner.run import check_data_folder
 
 PUBLISHED = Path(__file__).resolve().parents[1] / "results" / "verify.json"
+README = Path(__file__).resolve().parents[3] / "README.md"  # in a source checkout
 README_START = "<!-- verify-table:start (written by `dojo verify --publish`; do not edit) -->"
 README_END = "<!-- verify-table:end -->"
 
@@ -266,9 +268,9 @@ def render_readme(text: str, rows: list[Row], comparisons: list[ComparisonRow] =
 
 
 def publish(rows: list[Row], comparisons: list[ComparisonRow] = (), *,
-            results: Path = PUBLISHED, readme: Path | None = None) -> Path:
+            results: Path | None = None, readme: Path | None = None) -> Path:
     """Merge `rows` into the published results and regenerate the README's table."""
-    readme = readme or Path(__file__).resolve().parents[3] / "README.md"
+    results, readme = results or PUBLISHED, readme or README
     if not readme.is_file():
         raise DojoError(f"--publish needs the source checkout's README ({readme} not found); "
                         "run it from a clone of the repository")
@@ -282,10 +284,37 @@ def publish(rows: list[Row], comparisons: list[ComparisonRow] = (), *,
     return results
 
 
+def check_paths(out_root: Path, publish_rows: bool) -> None:
+    """Before any run: the --out folder, $TORCHDOJO_DATA and, with --publish, the README
+    (UTF-8, with its markers) and the published results (UTF-8 JSON), all writable; so
+    hours of runs never end in a path that cannot be written."""
+    pathargs.output_dir(out_root, "verify folder (--out)")
+    check_data_folder()
+    if not publish_rows:
+        return
+    if not README.exists() and not README.is_symlink():
+        raise DojoError(f"--publish needs the source checkout's README ('{README}' not found); "
+                        "run it from a clone of the repository")
+    text = pathargs.utf8_text(README, "README (for --publish)")
+    if README_START not in text or README_END not in text:
+        raise DojoError(f"README (for --publish) '{README}' has no results markers "
+                        f"({README_START} ... {README_END}); add them where the table belongs")
+    pathargs.output_file(README, "README (for --publish)")
+    if PUBLISHED.exists() or PUBLISHED.is_symlink():
+        text = pathargs.utf8_text(PUBLISHED, "published results (for --publish)")
+        try:
+            json.loads(text)["rows"]  # what load() and merge() will read
+        except (ValueError, KeyError, TypeError) as e:
+            raise DojoError(f"published results (for --publish) '{PUBLISHED}' is not a verify "
+                            f"summary ({type(e).__name__}: {e}); restore it from git") from None
+    pathargs.output_file(PUBLISHED, "published results (for --publish)")
+
+
 def verify_command(keys: list[str], *, device: str, out_root: Path, verbose: bool,
                    publish_rows: bool, say: Callable[[str], None] = print) -> int:
     """`dojo verify`: run, compare across lessons, summarise, publish if asked. Exit code 1
     when a check FAILs or errs (fragile and n/a are reported, not failures)."""
+    check_paths(out_root, publish_rows)
     rows = verify(keys, device=device, out_root=out_root, quiet=not verbose, say=say)
     comparisons = compare_all(rows, time.strftime("%Y-%m-%d"))
     summary = write_summary(rows, out_root / f"verify-{time.strftime('%Y%m%d-%H%M%S')}",

@@ -8,7 +8,6 @@ run did start.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import time
 from pathlib import Path
@@ -18,6 +17,7 @@ import torch
 
 from torchdojo.errors import DojoError
 from torchdojo.files import atomic_write_bytes
+from torchdojo.pathargs import output_dir
 
 CHECKPOINT = "checkpoint.pt"
 
@@ -56,14 +56,10 @@ class Run:
 
     def _check_writable(self) -> None:
         """Fail early, before training, if the run folder cannot be written."""
+        output_dir(self.path, "run folder (--out)")  # a file, or not writable: one line
         if self.path.exists() and any(self.path.iterdir()):
             raise DojoError(f"run folder {self.path} already exists and is not empty; "
                             "choose another --out or use --resume")
-        parent = self.path
-        while not parent.exists():
-            parent = parent.parent
-        if not parent.is_dir() or not os.access(parent, os.W_OK):
-            raise DojoError(f"cannot write run folder {self.path}: {parent} is not writable")
 
     def dir(self) -> Path:
         """The folder, created on first use."""

@@ -15,6 +15,7 @@ from torchdojo.book import build as book_build  # noqa: E402
 from torchdojo.book import cache, convert, linkcheck, results, slides  # noqa: E402
 from torchdojo.book.execute import LessonFailed  # noqa: E402
 from torchdojo.cli import main  # noqa: E402
+from torchdojo.exercises.notebooks import language_info  # noqa: E402
 
 IDS = ("tensors", "affine")
 TITLES = {lesson.id: lesson.title for lesson in registry.all_lessons()}
@@ -152,6 +153,10 @@ def test_slides_offline_from_tags_or_headings(book):
     assert html.escape(registry.find("tensors").target, quote=False) in deck
     assert deck.count('<aside class="notes">') >= 2 and "dojo-note-teacher" in deck
     assert "**Teacher:**" not in _text(book / "notebooks" / "tensors.ipynb")
+    # what the kernel reported when it ran (nbclient writes it): the same as we write, so
+    # opening a notebook in Jupyter does not mark it as edited
+    ran = json.loads(_text(book / "notebooks" / "tensors.ipynb"))["metadata"]["language_info"]
+    assert ran == language_info()
     assert "Teacher:" not in _text(book / "lessons" / "tensors.html")
     nb = convert.to_notebook("# %% [markdown]\n# # Title\n# text\n\n# %%\nx = 1\n\n"
                              "# %% [markdown]\n# more\n\n# %% [markdown]\n# ## Part\n")

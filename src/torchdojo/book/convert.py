@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from torchdojo import registry
+from torchdojo.exercises.notebooks import KERNELSPEC, language_info
 from torchdojo.registry import Lesson
 
-KERNELSPEC = {"display_name": "Python 3", "language": "python", "name": "python3"}
 HEADER_TAG = "dojo-header"
 NOTE_KINDS = {"Teacher": "teacher", "Say": "say"}  # first-line marker -> tag
 _NOTE = re.compile(r"\*\*(Teacher|Say):\*\*")
@@ -32,7 +32,7 @@ def to_notebook(text: str):  # -> nbformat.NotebookNode
 
     nb = jupytext.reads(text, fmt="py:percent")
     nb.metadata["kernelspec"] = dict(KERNELSPEC)
-    nb.metadata.setdefault("language_info", {"name": "python"})
+    nb.metadata["language_info"] = language_info()  # as the kernel reports it
     nb.metadata.get("jupytext", {}).pop("text_representation", None)
     return tag_notes(nb)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import json
+import sys
 from pathlib import Path
 
 from torchdojo import registry
@@ -15,6 +16,18 @@ from torchdojo.exercises.spec import Exercise
 from torchdojo.exercises.stubs import make_stub
 
 KERNELSPEC = {"display_name": "Python 3", "language": "python", "name": "python3"}
+
+
+def language_info() -> dict:
+    """The language_info ipykernel reports for this Python, in full: Jupyter writes what the
+    kernel reports into the notebook when it starts, so a bare {"name": "python"} made every
+    notebook show as edited as soon as it was opened."""
+    return {"codemirror_mode": {"name": "ipython", "version": sys.version_info[0]},
+            "file_extension": ".py", "mimetype": "text/x-python", "name": "python",
+            "nbconvert_exporter": "python", "pygments_lexer": f"ipython{sys.version_info[0]}",
+            "version": sys.version.split()[0]}
+
+
 # The cells, in order; lab-check and the tests find them by these ids.
 CELL_IDS = ("task", "how", "stub", "check", "progress")
 
@@ -85,7 +98,7 @@ def exercise_notebook(exercise: Exercise, lesson_href: str | None = None) -> dic
     }
     cells = [_cell(cell_id, *sources[cell_id]) for cell_id in CELL_IDS]
     return {"cells": cells, "nbformat": 4, "nbformat_minor": 5,
-            "metadata": {"kernelspec": dict(KERNELSPEC), "language_info": {"name": "python"},
+            "metadata": {"kernelspec": dict(KERNELSPEC), "language_info": language_info(),
                          "title": f"Exercise {n:02d}: {exercise.title}",
                          "torchdojo": {"exercise": n, "slug": exercise.slug}}}
 

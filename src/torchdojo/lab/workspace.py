@@ -19,7 +19,13 @@ from pathlib import Path
 from torchdojo import registry
 from torchdojo.errors import DojoError
 from torchdojo.exercises import catalog
-from torchdojo.exercises.notebooks import KERNELSPEC, dumps, exercise_notebook, notebook_name
+from torchdojo.exercises.notebooks import (
+    KERNELSPEC,
+    dumps,
+    exercise_notebook,
+    language_info,
+    notebook_name,
+)
 from torchdojo.files import atomic_write_text
 
 MANIFEST = ".dojo-lab.json"
@@ -96,7 +102,7 @@ def start_notebook(lessons: dict[str, str]) -> dict:
               "outputs": [], "source": ["from torchdojo.notebook import progress\n", "\n",
                                         "progress()"]}]
     return {"cells": cells, "nbformat": 4, "nbformat_minor": 5,
-            "metadata": {"kernelspec": dict(KERNELSPEC), "language_info": {"name": "python"},
+            "metadata": {"kernelspec": dict(KERNELSPEC), "language_info": language_info(),
                          "title": "torchdojo: start here"}}
 
 

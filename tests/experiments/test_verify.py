@@ -104,4 +104,10 @@ def test_a_pass_near_its_bar_is_rerun_and_fragile_when_a_seed_fails(tmp_path, mo
     by_seed[2] = 0.981
     [r] = v.verify(["fake"], out_root=tmp_path, say=lambda _: None)
     assert r.verdict == "PASS" and r.measured.startswith("test_acc=0.9853 ± ")
+    # a metric held between two bounds is one metric: three seeds, not five
+    check = registry.Check((registry.Target("test_acc", ">=", 0.98),
+                            registry.Target("test_acc", "<=", 0.999)))
+    lesson = dataclasses.replace(lesson, checks=(check,))
+    [r] = v.verify(["fake"], out_root=tmp_path, say=lambda _: None)
+    assert r.measured.startswith("test_acc=0.9853 ± ") and r.measured.endswith("(3 seeds)")
 

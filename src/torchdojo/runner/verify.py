@@ -131,8 +131,8 @@ def _reseeded(lesson: registry.Lesson, check: registry.Check, first, out: Path, 
         say(f"{lesson.id:15s} {check.label}: near its bar, seed {seed} ...")
         _, again, seed_verdict = _measure(lesson, check, out.with_name(f"{out.name}-seed{seed}"),
                                           device, quiet, seed)
-        for t in check.targets:
-            values[t.metric].append(again.metrics.get(t.metric, float("nan")))
+        for metric, measured in values.items():  # once per metric, however many bounds
+            measured.append(again.metrics.get(metric, float("nan")))
         if seed_verdict != "PASS":
             verdict = "fragile"
     shown = [f"{metric}={statistics.mean(vals):.4g} ± {statistics.stdev(vals):.2g} "

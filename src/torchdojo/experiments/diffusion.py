@@ -143,6 +143,7 @@ def check(config: Config) -> None:
     if len(config.channels) != 2:
         raise DojoError(f"channels needs two widths (14x14, 7x7), e.g. 32,64; got "
                         f"{','.join(map(str, config.channels))}")
+    Schedule.scaled_linear(config.T)  # refuses too few steps
 
 
 VAL_MOST = 5000  # held-out training images for the validation loss, at most

@@ -181,6 +181,7 @@ def check(config: Config) -> None:
         if getattr(config, name) is not None:
             positive(**{name: getattr(config, name)})
     positive(pixel_probe_steps=config.pixel_probe_steps)
+    Schedule.scaled_linear(config.T)  # refuses too few steps
     if config.kl_weight < 0:
         raise DojoError(f"kl_weight must be >= 0, not {config.kl_weight}")
     if not 0 <= config.p_uncond < 1:

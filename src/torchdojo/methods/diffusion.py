@@ -31,6 +31,8 @@ from typing import Literal
 import torch
 from torch import Tensor
 
+from torchdojo.errors import DojoError
+
 EpsModel = Callable[[Tensor, Tensor], Tensor]  # eps_theta(x_t (B, ...), t (B,)) -> (B, ...)
 
 
@@ -64,6 +66,9 @@ class Schedule:
     def scaled_linear(cls, T: int, device: torch.device | str = "cpu") -> Schedule:  # noqa: N803
         """The linear schedule for fewer steps: betas scaled by 1000/T, so that
         sum(beta) (about -ln alpha_bar_T, how much signal is left at T) stays the paper's."""
+        if T <= 20:  # beta_T = 0.02 * 1000 / T must stay below 1 (alpha_T = 1 - beta_T > 0)
+            raise DojoError(f"T = {T} is too few steps for the scaled linear schedule: its "
+                            f"last beta, 20/T, must stay below 1; use T >= 21")
         scale = 1000 / T
         return cls.linear(T, 1e-4 * scale, 0.02 * scale, device)
 

@@ -3,6 +3,7 @@ and the README's results table is exactly what `dojo verify --publish` writes fr
 results/verify.json."""
 
 import dataclasses
+import json
 from pathlib import Path
 
 import pytest
@@ -111,3 +112,31 @@ def test_a_pass_near_its_bar_is_rerun_and_fragile_when_a_seed_fails(tmp_path, mo
     [r] = v.verify(["fake"], out_root=tmp_path, say=lambda _: None)
     assert r.measured.startswith("test_acc=0.9853 ± ") and r.measured.endswith("(3 seeds)")
 
+
+
+def test_a_stopped_verify_leaves_the_rows_it_measured(tmp_path, monkeypatch):
+    """Ctrl-C in the second lesson: the first one's row is in the partial summary."""
+    from torchdojo import registry
+    from torchdojo.train.context import Result
+
+    check = registry.Check((registry.Target("test_acc", ">=", 0.5),))
+    lesson = dataclasses.replace(registry.find("affine"), checks=(check,))
+    calls = []
+
+    def measure(lesson_, check_, out, device, quiet, seed=None):
+        calls.append(out)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        started = type("S", (), {"config": type("C", (), {"seed": 0})(),
+                                 "ctx": type("X", (), {"device": "cpu"})()})()
+        return started, Result({"test_acc": 0.9}, dataset="generated"), "PASS"
+
+    monkeypatch.setattr(v, "_measure", measure)
+    monkeypatch.setattr(v.registry, "find", lambda key: lesson)
+    with pytest.raises(KeyboardInterrupt):
+        v.verify_command(["a", "b"], device="cpu", out_root=tmp_path, verbose=False,
+                         publish_rows=False, say=lambda _: None)
+    [partial] = tmp_path.glob("verify-*-partial.json")
+    rows = json.loads(partial.read_text())["rows"]
+    assert [(r["lesson"], r["verdict"], r["measured"]) for r in rows] == \
+        [("affine", "PASS", "test_acc=0.9")]

@@ -147,8 +147,10 @@ def _why(verdict: str, result) -> str:
 
 
 def verify(keys: list[str], *, device: str = "auto", out_root: Path = Path("runs/verify"),
-           quiet: bool = True, say: Callable[[str], None] = print) -> list[Row]:
-    """Run each lesson's full checks; return one row per check (planned lessons included)."""
+           quiet: bool = True, say: Callable[[str], None] = print,
+           on_row: Callable[[list[Row]], None] | None = None) -> list[Row]:
+    """Run each lesson's full checks; return one row per check (planned lessons included).
+    `on_row` sees the rows so far after each check (a partial summary survives a stop)."""
     import torch
 
     lessons = [registry.find(k) for k in keys] if keys else list(registry.all_lessons())
@@ -186,6 +188,8 @@ def verify(keys: list[str], *, device: str = "auto", out_root: Path = Path("runs
                             seeds=seeds, why=_why(verdict, result), **where))
             say(f"{lesson.id:15s} {check.label}: {verdict}  {measured}  on "
                 f"{result.dataset or 'generated data'}  ({seconds:.0f} s)")
+            if on_row is not None:
+                on_row(rows)
     return rows
 
 
@@ -315,10 +319,15 @@ def verify_command(keys: list[str], *, device: str, out_root: Path, verbose: boo
     """`dojo verify`: run, compare across lessons, summarise, publish if asked. Exit code 1
     when a check FAILs or errs (fragile and n/a are reported, not failures)."""
     check_paths(out_root, publish_rows)
-    rows = verify(keys, device=device, out_root=out_root, quiet=not verbose, say=say)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    partial = out_root / f"verify-{stamp}-partial"  # the rows so far, after every check
+    rows = verify(keys, device=device, out_root=out_root, quiet=not verbose, say=say,
+                  on_row=lambda so_far: write_summary(so_far, partial))
     comparisons = compare_all(rows, time.strftime("%Y-%m-%d"))
     summary = write_summary(rows, out_root / f"verify-{time.strftime('%Y%m%d-%H%M%S')}",
                             comparisons)
+    for suffix in (".md", ".json"):  # superseded by the whole summary
+        partial.with_suffix(suffix).unlink(missing_ok=True)
     say("\n" + summary.read_text(encoding="utf-8"))
     say(f"summary: {summary}")
     if publish_rows:

@@ -117,7 +117,9 @@ def main() -> dict[str, float]:
     fig.savefig(OUT / "scaling.png", dpi=100)
     print(f"  plot: {OUT / 'scaling.png'}")
     return {"matmul_gflops": peak / 1e9, "train_gflops": achieved / 1e9,
-            "share": achieved / peak, "data_share": train["data_share"]}
+            "share": achieved / peak, "data_share": train["data_share"],
+            "samples_per_s_by_batch": dict(zip(map(str, sizes), by_batch)),
+            "samples_per_s_by_width": dict(zip(map(str, widths), by_width))}
 
 
 if __name__ == "__main__":

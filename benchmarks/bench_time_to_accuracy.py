@@ -141,7 +141,8 @@ def main(cases: tuple[tuple[str, float], ...] = CASES, dataset: str = "fashion-m
                   f"Adadelta + StepLR) x seconds per epoch {ref.per_epoch:.2f} vs "
                   f"{ours_t.per_epoch:.2f} (x{ref.per_epoch / ours_t.per_epoch:.2f}: in-memory "
                   f"batches of {config.batch_size} vs a DataLoader of 64)", flush=True)
-            rows.append({"lesson": lesson, "config": name, "threshold": threshold,
+            rows.append({"lesson": lesson, "config": name, "settings": describe(overrides),
+                         "threshold": threshold,
                          "ours_s": ours_t.seconds, "ours_epochs": ours_t.epochs,
                          "reference_s": ref.seconds, "reference_epochs": ref.epochs,
                          "ratio": ratio})

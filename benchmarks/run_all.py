@@ -6,7 +6,7 @@ import json
 import time
 from pathlib import Path
 
-from benchmarks import bench_batching, bench_hardware, bench_time_to_accuracy
+from benchmarks import bench_batching, bench_hardware, bench_time_to_accuracy, readme
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -34,6 +34,11 @@ def main(argv: list[str] | None = None) -> None:
     path = out / f"bench-{device.type}.json"
     path.write_text(json.dumps(results, indent=2, default=str) + "\n")
     print(f"\nsaved {path}")
+    try:  # the README's block for this device, from the file just saved
+        readme.publish(device.type)
+        print(f"README: the {device.type} benchmark block rewritten from {path}")
+    except (OSError, ValueError) as e:
+        print(f"README not updated: {e}")
 
 
 if __name__ == "__main__":

@@ -34,3 +34,32 @@ def test_sprint_configs_are_valid_configs_of_their_lessons():
         module = runner.experiment_module(registry.find(lesson))
         config = runner.make_config(module, overrides=overrides)
         assert config.epochs == overrides["epochs"]
+
+
+def test_the_readme_benchmark_blocks_are_the_saved_results():
+    """Each device block in the README (between its markers) is rendered from that device's
+    saved file: no figure in it is typed by hand."""
+    from benchmarks import readme
+
+    text = readme.README.read_text(encoding="utf-8")
+    for device in ("cpu", "cuda"):
+        if readme.markers(device)[0] in text:
+            assert readme.rendered(text, device, readme.load(device)) == text, device
+
+
+def test_a_rendered_block_carries_the_measured_figures():
+    from benchmarks import readme
+
+    results = {"machine": "m", "device": "cpu", "date": "d", "torch": "t",
+               "batching": {"ours_sps": 40000.0, "dataloader_sps": 20000.0, "ratio": 2.0,
+                            "engine_overhead": 0.071, "bare_sps": 43000.0},
+               "hardware": {"share": 0.55, "train_gflops": 184.8, "matmul_gflops": 338.0,
+                            "data_share": 0.015},
+               "time_to_accuracy": [{"lesson": "lenet5", "config": "sprint config",
+                                     "settings": "epochs=2", "threshold": 0.9, "ours_s": 12.5,
+                                     "ours_epochs": 2, "reference_s": float("inf"),
+                                     "reference_epochs": 15, "ratio": float("inf")}]}
+    block = readme.render(results)
+    assert "+7.1 % over a bare in-memory loop" in block and "40,000 samples/s" in block
+    assert "| lenet5, sprint config (epochs=2) | 90 % | 12.5 s (epoch 2) | not reached |" \
+        in block

@@ -140,3 +140,15 @@ def test_a_stopped_verify_leaves_the_rows_it_measured(tmp_path, monkeypatch):
     rows = json.loads(partial.read_text())["rows"]
     assert [(r["lesson"], r["verdict"], r["measured"]) for r in rows] == \
         [("affine", "PASS", "test_acc=0.9")]
+
+
+def test_a_stopped_verify_is_judged_again_from_the_runs_it_left(tmp_path):
+    """rows_from_runs gives the rows verify gave, from the folders alone; a check whose
+    reseeds did not all finish has none."""
+    measured = v.verify(["affine", "classify"], out_root=tmp_path, say=lambda _: None)
+    again = v.rows_from_runs(tmp_path, source=tmp_path)  # not a git tree: no commit
+    key = [(r.lesson, r.check, r.verdict, r.measured, r.seeds) for r in measured]
+    assert [(r.lesson, r.check, r.verdict, r.measured, r.seeds) for r in again] == key
+    assert measured[1].seeds == [0, 1, 2]  # classify is near its bar: reseeded
+    (Path(measured[1].run_dir + "-seed2") / "result.json").unlink()  # stopped in its reseeds
+    assert [r.lesson for r in v.rows_from_runs(tmp_path)] == ["affine"]

@@ -68,9 +68,9 @@ def machine() -> str:
     return f"{where}, {cpu}"
 
 
-def git_commit() -> str:
+def git_commit(root: Path | None = None) -> str:
     """The source tree's commit (with `+dirty` for uncommitted changes); '' outside git."""
-    root = Path(__file__).resolve().parents[3]
+    root = root or Path(__file__).resolve().parents[3]
     try:
         head = subprocess.run(["git", "-C", str(root), "rev-parse", "--short=12", "HEAD"],
                               capture_output=True, text=True, timeout=10)
@@ -190,6 +190,80 @@ def verify(keys: list[str], *, device: str = "auto", out_root: Path = Path("runs
                 f"{result.dataset or 'generated data'}  ({seconds:.0f} s)")
             if on_row is not None:
                 on_row(rows)
+    return rows
+
+
+def _judged(lesson: registry.Lesson, config, saved: dict):
+    """(result, verdict) of a finished run from what it wrote to result.json."""
+    from torchdojo.train.context import Result
+
+    result = Result(saved["metrics"], dataset=saved["dataset"],
+                    dataset_label=saved.get("dataset_label"))
+    return result, roll_up(runner.verdicts(lesson, config, result))
+
+
+def rows_from_runs(out_root: Path, stamp: str | None = None, source: Path | None = None
+                   ) -> list[Row]:
+    """The rows of a verify that stopped before its end (Ctrl-C, a session's end), from the
+    run folders it left in `out_root` (the newest stamp, or `stamp`): each check whose runs
+    all finished (the first, and near its bar its reseeds) is judged as `verify` judges
+    it, from the metrics each run wrote; a check left unfinished has no row. `source`: the
+    checkout whose code made the runs (its commit goes in the rows; default this one)."""
+    import torch
+
+    from torchdojo import config as configs
+
+    if stamp is None:
+        stamps = sorted({d.name[-15:] for d in out_root.glob("*-????????-??????")
+                         if (d / "result.json").is_file()})
+        if not stamps:
+            raise DojoError(f"no finished verify runs in {out_root}")
+        stamp = stamps[-1]
+    where = {"machine": machine(), "torch": torch.__version__, "commit": git_commit(source)}
+
+    def finished(folder: Path):
+        if not (folder / "result.json").is_file():
+            return None
+        saved = json.loads((folder / "result.json").read_text(encoding="utf-8"))
+        record = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+        return saved, record
+
+    rows = []
+    for lesson in registry.all_lessons():
+        if lesson.status != "ready":
+            continue
+        module = runner.experiment_module(lesson)
+        for check in lesson.checks:
+            out = out_root / f"{lesson.id}-{check.label.replace('=', '-')}-{stamp}"
+            first = finished(out)
+            if first is None:
+                continue
+            runs, seeds = [first], [int(first[1]["config"]["seed"])]
+            config = configs.replace(module.Config(), first[1]["config"])
+            saved = first[0]
+            result, verdict = _judged(lesson, config, saved)
+            measured = ", ".join(f"{t.metric}={result.metrics.get(t.metric, float('nan')):.4g}"
+                                 for t in check.targets)
+            if verdict == "PASS" and any(near_bar(t, result.metrics[t.metric])
+                                         for t in check.targets):
+                seeds = [seeds[0] + k for k in range(FRAGILE_SEEDS)]
+                runs += [finished(out.with_name(f"{out.name}-seed{s}")) for s in seeds[1:]]
+                if any(r is None for r in runs):
+                    continue  # stopped during its reseeds: not measured
+                values: dict[str, list[float]] = {t.metric: [] for t in check.targets}
+                for run_saved, _ in runs:
+                    again, seed_verdict = _judged(lesson, config, run_saved)
+                    for metric, vals in values.items():
+                        vals.append(again.metrics.get(metric, float("nan")))
+                    if seed_verdict != "PASS":
+                        verdict = "fragile"
+                measured = ", ".join(f"{m}={statistics.mean(v):.4g} ± {statistics.stdev(v):.2g} "
+                                     f"({len(v)} seeds)" for m, v in values.items())
+            rows.append(Row(lesson.id, check.label, result.dataset or "generated", measured,
+                            verdict, round(float(saved.get("wall_time_s", 0.0)), 1), str(out),
+                            device=first[1].get("device", ""),
+                            date=first[1].get("created", "")[:10], seed=seeds[0],
+                            seeds=seeds, why=_why(verdict, result), **where))
     return rows
 
 

@@ -62,6 +62,17 @@ def existing_dir(path: str | Path, what: str, *, writable: bool = False) -> Path
     return p
 
 
+def _writable_from(p: Path, path: str | Path, what: str, doing: str) -> None:
+    """The closest existing ancestor of a path to be made must be a writable folder."""
+    base = _nearest_existing(p.parent)
+    if not base.is_dir():
+        raise DojoError(f"{what} '{path}' is not writable: '{base}' is a file, not a folder; "
+                        "choose another path")
+    if not os.access(base, os.W_OK | os.X_OK):
+        raise DojoError(f"{what} '{path}' is not writable: no permission to {doing} "
+                        f"'{base}'; choose another path")
+
+
 def output_dir(path: str | Path, what: str) -> Path:
     """A folder to write into: an existing writable folder, or one that can be created
     (missing parents are created on purpose, as `mkdir -p` would; nothing is created here)."""
@@ -70,13 +81,7 @@ def output_dir(path: str | Path, what: str) -> Path:
         return existing_dir(p, what, writable=True)
     if p.is_symlink():
         raise DojoError(f"{what} '{path}' is a broken link; remove it or name another folder")
-    base = _nearest_existing(p.parent)
-    if not base.is_dir():
-        raise DojoError(f"{what} '{path}' is not writable: '{base}' is a file, not a folder; "
-                        "choose another path")
-    if not os.access(base, os.W_OK | os.X_OK):
-        raise DojoError(f"{what} '{path}' is not writable: no permission to create it in "
-                        f"'{base}'; choose another path")
+    _writable_from(p, path, what, "create it in")
     return p
 
 
@@ -89,13 +94,7 @@ def output_file(path: str | Path, what: str) -> Path:
     if p.exists() and not os.access(p, os.W_OK):
         raise DojoError(f"{what} '{path}' is not writable (read-only); "
                         f"`chmod u+w '{path}'` or name another file")
-    base = _nearest_existing(p.parent)
-    if not base.is_dir():
-        raise DojoError(f"{what} '{path}' is not writable: '{base}' is a file, not a folder; "
-                        "choose another path")
-    if not os.access(base, os.W_OK | os.X_OK):
-        raise DojoError(f"{what} '{path}' is not writable: no permission to write in "
-                        f"'{base}'; choose another path")
+    _writable_from(p, path, what, "write in")
     return p
 
 

@@ -44,7 +44,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         args.id, nproc=args.nproc, argv=sys.argv[1:], quick=args.quick,
         overrides=parse_sets(args.set), seed=args.seed, device=args.device, out=args.out,
         resume=args.resume, quiet=args.quiet, tensorboard=args.tensorboard, amp=args.amp,
-        compile=args.compile)
+        compile=args.compile, preset=args.preset)
     if outcome.message:
         print(outcome.message, file=sys.stderr)
     started, result = outcome.started, outcome.result
@@ -67,7 +67,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
     from torchdojo.runner.verify import verify_command
 
     return verify_command(args.ids, device=args.device, out_root=Path(args.out),
-                          verbose=args.verbose, publish_rows=args.publish)
+                          verbose=args.verbose, publish_rows=args.publish,
+                          preset=args.preset)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -97,6 +98,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--set", nargs="+", default=[], metavar="KEY=VALUE",
                    help="override config values, e.g. --set epochs=3 lr=1e-3")
     p.add_argument("--seed", type=int, help="random seed (default: the config's)")
+    p.add_argument("--preset", metavar="NAME",
+                   help="a named recipe for the same targets, e.g. fast (`dojo list -v`)")
     p.add_argument("--device", default="auto", help="auto, cpu, cuda or mps (default auto)")
     p.add_argument("--out", help="run folder (default runs/ID-TIMESTAMP)")
     p.add_argument("--resume", metavar="RUN_DIR", help="continue an interrupted run")
@@ -115,6 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--device", default="auto")
     p.add_argument("--out", default="runs/verify", help="folder for the runs and summary")
     p.add_argument("-v", "--verbose", action="store_true", help="show each run's epochs")
+    p.add_argument("--preset", metavar="NAME", help="only the checks of this preset")
     p.add_argument("--publish", action="store_true",
                    help="merge the rows into results/verify.json and regenerate the README "
                         "table (a source checkout)")

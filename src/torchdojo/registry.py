@@ -77,18 +77,22 @@ class Check:
     targets: tuple[Target, ...]
     overrides: dict = field(default_factory=dict)
     dataset: str | None = None
+    # a named recipe of the experiment's (its PRESETS), applied before the overrides: the
+    # same targets reached another way, e.g. sooner; its own verify row
+    preset: str | None = None
 
     @property
     def label(self) -> str:
-        return ", ".join(f"{k}={v}" for k, v in self.overrides.items()) or "default"
+        parts = [f"preset={self.preset}"] * bool(self.preset)
+        return ", ".join(parts + [f"{k}={v}" for k, v in self.overrides.items()]) or "default"
 
     @property
     def text(self) -> str:
         """Its targets for people, after the data they hold on: 'MNIST: test_acc >= 98 %'."""
         goals = ", ".join(target.text for target in self.targets)
-        if not self.dataset:
-            return goals
-        return f"{DATASET_NAMES.get(self.dataset, self.dataset)}: {goals}"
+        where = [DATASET_NAMES.get(self.dataset, self.dataset)] * bool(self.dataset)
+        where += [f"preset {self.preset}"] * bool(self.preset)
+        return f"{', '.join(where)}: {goals}" if where else goals
 
 
 @dataclass(frozen=True)
@@ -237,7 +241,9 @@ LESSONS: tuple[Lesson, ...] = (
     Lesson("lenet5", "Convolutional networks: LeNet-5", 2, "890, 004 (CNN)",
            _aliases(890), "lenet5",
            (Check((_t("test_acc", ">=", 0.99),), {"dataset": "mnist"}, "mnist"),
-            Check((_t("test_acc", ">=", 0.91),), {"dataset": "fashion-mnist"}, "fashion-mnist"))),
+            Check((_t("test_acc", ">=", 0.91),), {"dataset": "fashion-mnist"}, "fashion-mnist"),
+            Check((_t("test_acc", ">=", 0.91),), {"dataset": "fashion-mnist"}, "fashion-mnist",
+                  preset="fast"))),
     Lesson("vae", "Variational autoencoder", 2, "000 (tutorial 2)", (), "vae",
            (Check((_t("test_neg_elbo", "<=", 105.0),), {"dataset": "mnist"}, "mnist"),)),
     Lesson("mnist-addition", "Two inputs, three outputs, three losses", 2, "000 (tutorial 2)",

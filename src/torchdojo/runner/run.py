@@ -78,10 +78,25 @@ def check_request(key: str, *, device: str = "auto", **switches: Any) -> None:
     check_switches(lesson, experiment_module(lesson), device=pick_device(device), **switches)
 
 
+def presets(module: ModuleType) -> dict[str, dict[str, Any]]:
+    """The experiment's named recipes: settings that reach its targets another way."""
+    return getattr(module, "PRESETS", {})
+
+
 def make_config(module: ModuleType, *, quick: bool = False,
-                overrides: dict[str, Any] | None = None, seed: int | None = None) -> Any:
-    """Defaults, then QUICK if asked, then --set overrides, then --seed; all type-checked."""
+                overrides: dict[str, Any] | None = None, seed: int | None = None,
+                preset: str | None = None) -> Any:
+    """Defaults, then the preset, then QUICK if asked, then --set overrides, then --seed;
+    all type-checked."""
     config = module.Config()
+    if preset is not None:
+        known = presets(module)
+        if preset not in known:
+            lesson = module.__name__.rsplit(".", 1)[-1].replace("_", "-")
+            raise DojoError(f"{lesson} has no preset {preset!r}; "
+                            + (f"its presets: {', '.join(known)}" if known else
+                               "it has none (drop --preset)"))
+        config = configs.replace(config, known[preset])
     if quick:
         config = configs.replace(config, getattr(module, "QUICK", {}))
     config = configs.replace(config, overrides or {})
@@ -92,10 +107,13 @@ def make_config(module: ModuleType, *, quick: bool = False,
 
 def verdicts(lesson: registry.Lesson, config: Any, result: Result) -> list[tuple[str, str]]:
     """Each target that applies to this config, with PASS / FAIL / n/a and the measured value."""
-    out = []
+    out: list[tuple[str, str]] = []
     settings = configs.to_dict(config)
     for check in lesson.checks:
-        if any(str(settings.get(k)) != str(v) for k, v in check.overrides.items()):
+        wanted = dict(check.overrides)
+        if check.preset:  # a preset's check holds for runs with all of its settings
+            wanted = {**presets(experiment_module(lesson)).get(check.preset, {}), **wanted}
+        if any(str(settings.get(k)) != str(v) for k, v in wanted.items()):
             continue
         for target in check.targets:
             measured = result.metrics.get(target.metric)
@@ -106,7 +124,7 @@ def verdicts(lesson: registry.Lesson, config: Any, result: Result) -> list[tuple
             else:
                 out.append((str(target) + (f" on {check.dataset}" if check.dataset else ""),
                             f"{'PASS' if target.met(result.metrics) else 'FAIL'} ({shown})"))
-    return out
+    return list(dict.fromkeys(out))  # a preset's run meets its dataset's check too: once
 
 
 # Settings that name a text file the run reads (lstm, transformer): checked before any work.
@@ -157,13 +175,15 @@ class Started:
     config: Any
     ctx: Context
     quick: bool
+    preset: str | None = None  # the named recipe the config started from
 
 
 def prepare(key: str, *, quick: bool = False, overrides: dict[str, Any] | None = None,
             seed: int | None = None, device: str = "auto", out: str | Path | None = None,
             resume: str | Path | None = None, quiet: bool = False, tensorboard: bool = False,
             amp: bool = False, compile: bool = False, rank: int = 0,
-            world_size: int = 1, max_steps: int | None = None) -> Started:
+            world_size: int = 1, max_steps: int | None = None,
+            preset: str | None = None) -> Started:
     """Check every input (lesson, settings, device, folder) before anything is written.
 
     `max_steps` (or $DOJO_SMOKE) makes a smoke run: each fit stops after that many steps, and
@@ -178,23 +198,24 @@ def prepare(key: str, *, quick: bool = False, overrides: dict[str, Any] | None =
                    device=pick_device(device))
     check_data_folder()
     if resume is not None:
-        if overrides or seed is not None or quick:
+        if overrides or seed is not None or quick or preset is not None:
             raise DojoError("--resume continues a run with its saved config; "
-                            "drop --set/--seed/--quick")
+                            "drop --set/--seed/--quick/--preset")
         saved = resumable(resume)
         run = Run(resume, tensorboard=tensorboard, resume=True)
         if saved.get("lesson") != lesson.id:
             raise DojoError(f"{resume} is a run of '{saved.get('lesson')}', not '{lesson.id}'")
         config = configs.replace(module.Config(), saved["config"])
-        quick = bool(saved.get("quick"))
+        quick, preset = bool(saved.get("quick")), saved.get("preset")
     else:
-        config = make_config(module, quick=quick, overrides=overrides, seed=seed)
+        config = make_config(module, quick=quick, overrides=overrides, seed=seed,
+                             preset=preset)
         path = Path(out) if out else default_run_dir(lesson.id)
         run = Run(path, tensorboard=tensorboard and rank == 0, check=rank == 0)
     check_text_settings(config)
     ctx = Context(run=run, device=pick_device(device), quiet=quiet, amp=amp, compile=compile,
                   rank=rank, world_size=world_size, max_steps=max_steps)
-    return Started(lesson, module, config, ctx, quick)
+    return Started(lesson, module, config, ctx, quick, preset)
 
 
 def execute(started: Started) -> Result:
@@ -244,7 +265,7 @@ def _config_record(started: Started) -> dict[str, Any]:
     ctx = started.ctx
     record = {
         "lesson": started.lesson.id, "config": configs.to_dict(started.config),
-        "quick": started.quick, "device": str(ctx.device),
+        "quick": started.quick, "preset": started.preset, "device": str(ctx.device),
         "created": time.strftime("%Y-%m-%d %H:%M:%S"),
         "switches": {"amp": ctx.amp, "compile": ctx.compile, "nproc": ctx.world_size},
         "applied": dict(ctx.applied),

@@ -114,7 +114,7 @@ def _measure(lesson: registry.Lesson, check: registry.Check, out: Path, device: 
              quiet: bool, seed: int | None = None):
     """One full run of `check`: (started, result, verdict)."""
     started = runner.prepare(lesson.id, overrides=dict(check.overrides), device=device,
-                             out=out, quiet=quiet, seed=seed)
+                             out=out, quiet=quiet, seed=seed, preset=check.preset)
     result = runner.execute(started)
     return started, result, roll_up(runner.verdicts(lesson, started.config, result))
 
@@ -146,14 +146,26 @@ def _why(verdict: str, result) -> str:
     return (result.dataset_label or "") if verdict == "n/a" else ""
 
 
+def checks_of(lesson: registry.Lesson, preset: str | None = None) -> list[registry.Check]:
+    """The lesson's checks; with `preset`, only those of that preset."""
+    return [c for c in lesson.checks if preset is None or c.preset == preset]
+
+
 def verify(keys: list[str], *, device: str = "auto", out_root: Path = Path("runs/verify"),
            quiet: bool = True, say: Callable[[str], None] = print,
-           on_row: Callable[[list[Row]], None] | None = None) -> list[Row]:
-    """Run each lesson's full checks; return one row per check (planned lessons included).
-    `on_row` sees the rows so far after each check (a partial summary survives a stop)."""
+           on_row: Callable[[list[Row]], None] | None = None,
+           preset: str | None = None) -> list[Row]:
+    """Run each lesson's full checks (with `preset`, only that preset's); return one row per
+    check (planned lessons included). `on_row` sees the rows so far after each check (a
+    partial summary survives a stop)."""
     import torch
 
     lessons = [registry.find(k) for k in keys] if keys else list(registry.all_lessons())
+    if preset is not None:
+        lessons = [lesson for lesson in lessons if checks_of(lesson, preset)]
+        if not lessons:
+            raise DojoError(f"no lesson {'here ' if keys else ''}has a check with preset "
+                            f"{preset!r}; `dojo list -v` shows each lesson's presets")
     rows: list[Row] = []
     stamp = time.strftime("%Y%m%d-%H%M%S")
     where = {"machine": machine(), "torch": torch.__version__, "commit": git_commit()}
@@ -162,7 +174,7 @@ def verify(keys: list[str], *, device: str = "auto", out_root: Path = Path("runs
             rows.append(Row(lesson.id, "-", "-", "-", "planned", 0.0, ""))
             say(f"{lesson.id:15s} planned: not built yet")
             continue
-        for check in lesson.checks:
+        for check in checks_of(lesson, preset):
             out = out_root / f"{lesson.id}-{check.label.replace('=', '-')}-{stamp}"
             say(f"{lesson.id:15s} {check.label}: running full config ...")
             t0 = time.perf_counter()
@@ -389,14 +401,15 @@ def check_paths(out_root: Path, publish_rows: bool) -> None:
 
 
 def verify_command(keys: list[str], *, device: str, out_root: Path, verbose: bool,
-                   publish_rows: bool, say: Callable[[str], None] = print) -> int:
+                   publish_rows: bool, say: Callable[[str], None] = print,
+                   preset: str | None = None) -> int:
     """`dojo verify`: run, compare across lessons, summarise, publish if asked. Exit code 1
     when a check FAILs or errs (fragile and n/a are reported, not failures)."""
     check_paths(out_root, publish_rows)
     stamp = time.strftime("%Y%m%d-%H%M%S")
     partial = out_root / f"verify-{stamp}-partial"  # the rows so far, after every check
     rows = verify(keys, device=device, out_root=out_root, quiet=not verbose, say=say,
-                  on_row=lambda so_far: write_summary(so_far, partial))
+                  on_row=lambda so_far: write_summary(so_far, partial), preset=preset)
     comparisons = compare_all(rows, time.strftime("%Y-%m-%d"))
     summary = write_summary(rows, out_root / f"verify-{time.strftime('%Y%m%d-%H%M%S')}",
                             comparisons)

@@ -186,20 +186,45 @@ def test_the_real_weights_load_and_the_cut_network_equals_the_whole():
         for cut in (0, 11, 16):
             bottom, top = lite.split(net, cut, 32)
             assert torch.allclose(top(bottom(x)), whole, atol=1e-5), cut
-        h = net._swish(net._bn0(net._conv_stem(pre(x))))  # the network's own loop, to block 10
-        for block in net._blocks[:11]:
+        h = net._swish(net._bn0(net._conv_stem(pre(x))))  # the network's own loop
+        outputs = []
+        for block in net._blocks:
             h = block(h)
-        for first in (5, 11):  # the probe's features: block 10's output, averaged
-            probed = lite.BlockFeatures(net, first, 10)(lite.Bottom(net, first, 32)(x))
-            assert torch.allclose(probed, h.mean((2, 3)), atol=1e-5), first
-        assert torch.allclose(lite.BlockFeatures(net, 12, 16)(lite.Bottom(net, 12, 32)(x)),
-                              whole, atol=1e-5)  # block 16: the head's features
-    assert whole.shape == (2, lite.FEATURES) and probed.shape == (2, 112)
+            outputs.append(h.mean((2, 3)))
+        for first in (5, 8):  # the probe's features: blocks 8, 10, 12, 14 averaged, side by side
+            probed = lite.BlockFeatures(net, first, (14, 8, 12, 10))(lite.Bottom(net, first, 32)(x))
+            assert torch.allclose(probed, torch.cat([outputs[b] for b in (8, 10, 12, 14)], 1),
+                                  atol=1e-5), first
+        assert torch.allclose(lite.BlockFeatures(net, 12, (16,))(lite.Bottom(net, 12, 32)(x)),
+                              whole, atol=1e-5)  # tap 16: the head's features
+        both = lite.BlockFeatures(net, 10, (10, 16))(lite.Bottom(net, 10, 32)(x))
+        assert torch.allclose(both, torch.cat([outputs[10], whole], 1), atol=1e-5)
+    assert whole.shape == (2, lite.FEATURES) and probed.shape == (2, 112 + 112 + 192 + 192)
+
+
+def test_mirrored_probe_features_average_an_image_and_its_mirror():
+    torch.manual_seed(0)
+    bottom = nn.Conv2d(1, 3, 3, padding=1)  # stand-ins: any bottom, any features
+    features = nn.Sequential(nn.Conv2d(3, 4, 3), nn.Flatten())
+    x = torch.rand(5, 1, 6, 6)
+    with torch.no_grad():
+        acts = bottom(x)
+        plain = tr.probe_features(bottom, features, x, acts, mirror=False)
+        both = tr.probe_features(bottom, features, x, acts, mirror=True)
+        assert torch.allclose(plain, features(bottom(x)))
+        assert torch.allclose(both, (plain + features(bottom(x.flip(3)))) / 2, atol=1e-6)
+        assert not torch.allclose(both, plain)  # the mirror image changed something
+        symmetric = torch.cat([x[..., :3], x[..., :3].flip(3)], 3)  # its own mirror image
+        even = nn.Conv2d(1, 3, 3, padding=1)  # a bottom whose kernels are mirror-symmetric:
+        even.weight.data = (even.weight + even.weight.flip(3)) / 2  # flip in, flip out
+        pooled = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten())
+        assert torch.allclose(tr.probe_features(even, pooled, symmetric, even(symmetric), True),
+                              pooled(even(symmetric)), atol=1e-6)
 
 
 @pytest.mark.parametrize("setting, fragment", [
     ("budgets=0", "budgets must be"), ("image_size=48", "multiple of 32"),
-    ("finetune_from=17", "finetune_from must be"), ("probe_block=-1", "probe_block must be"),
+    ("finetune_from=17", "finetune_from must be"), ("probe_blocks=-1", "probe_blocks must be"),
     ("steps=0", "steps must be positive"),
     ("val_per_class=0", "val_per_class must be positive"),
     ("budgets=5,1000", "fewer than the 1010"), ("ways=imagenet", "unknown way 'imagenet'")])

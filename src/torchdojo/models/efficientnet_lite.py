@@ -169,18 +169,29 @@ class Top(nn.Module):
 
 
 class BlockFeatures(nn.Module):
-    """From block `first`'s input to block `block`'s output, averaged over the picture: one
-    number per channel (112 after block 10). block 16, past the last, means Top: the
-    head's 1280 features, the network's last and most ImageNet-specific."""
+    """From block `first`'s input, the outputs of the blocks `taps` (each >= first), each
+    averaged over the picture, side by side: one number per channel, 608 for blocks 8, 10,
+    12 and 14 (112 + 112 + 192 + 192). Tap 16, past the last block, is the head's 1280
+    features, the network's last and most ImageNet-specific."""
 
-    def __init__(self, net: nn.Module, first: int, block: int):
+    def __init__(self, net: nn.Module, first: int, taps: tuple[int, ...]):
         super().__init__()
-        self.body = Top(net, first) if block == len(net._blocks) else Blocks(net, first,
-                                                                              block + 1)
+        self.first, self.taps = first, tuple(sorted(set(taps)))
+        last = len(net._blocks)
+        self.blocks = Blocks(net, first, min(max(self.taps) + 1, last))
+        self.head = (nn.Sequential(net._conv_head, net._bn1, net._swish)
+                     if last in self.taps else None)
 
     def forward(self, h: Tensor) -> Tensor:
-        h = self.body(h)
-        return h if h.ndim == 2 else h.mean((2, 3))
+        out = []
+        for i, (block, rate) in enumerate(zip(self.blocks.blocks, self.blocks.rates),
+                                          start=self.first):
+            h = block(h, drop_connect_rate=rate)
+            if i in self.taps:
+                out.append(h.mean((2, 3)))
+        if self.head is not None:
+            out.append(self.head(h).mean((2, 3)))
+        return torch.cat(out, 1)
 
 
 def split(net: nn.Module, cut: int, size: int = 64) -> tuple[Bottom, Top]:

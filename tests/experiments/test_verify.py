@@ -152,3 +152,21 @@ def test_a_stopped_verify_is_judged_again_from_the_runs_it_left(tmp_path):
     assert measured[1].seeds == [0, 1, 2]  # classify is near its bar: reseeded
     (Path(measured[1].run_dir + "-seed2") / "result.json").unlink()  # stopped in its reseeds
     assert [r.lesson for r in v.rows_from_runs(tmp_path)] == ["affine"]
+
+
+def test_cifar10_absent_is_n_a_at_once_without_training(tmp_path, monkeypatch):
+    from torchdojo.data import cifar
+    from torchdojo.experiments import cifar10
+
+    monkeypatch.setattr(v, "_measure", lambda *a, **k: pytest.fail("trained on a stand-in"))
+    monkeypatch.setattr(cifar, "present", lambda root=None: False)
+    rows = v.verify(["cifar10"], out_root=tmp_path, say=lambda _: None)
+    assert [(r.lesson, r.verdict, r.seconds, r.run_dir) for r in rows] == [
+        ("cifar10", "n/a", 0.0, "")]
+    assert "dojo data fetch cifar10" in rows[0].why and rows[0].commit == v.git_commit()
+    assert list(tmp_path.iterdir()) == []  # no run folder
+    # with the files there, or asked for CIFAR-10 outright, it trains (and errs if absent)
+    monkeypatch.setattr(cifar, "present", lambda root=None: True)
+    assert cifar10.target_data_missing(cifar10.Config()) is None
+    assert cifar10.target_data_missing(cifar10.Config(data="cifar10")) is None
+    assert "synthetic" in cifar10.target_data_missing(cifar10.Config(data="synthetic"))

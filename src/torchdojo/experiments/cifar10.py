@@ -88,6 +88,17 @@ class Splits:
 
 # --- data ----------------------------------------------------------------------------------
 
+def target_data_missing(config: Config) -> str | None:
+    """Why this config cannot measure the CIFAR-10 target on this machine, or None when it
+    can: `dojo verify` then reports n/a at once, instead of training for minutes on the
+    colour shapes that stand in for it (what `dojo run` does, to show the lesson working)."""
+    if config.data == "synthetic":
+        return "data=synthetic: colour shapes asked for, not CIFAR-10"
+    if config.data == "auto" and not cifar.present():
+        return f"{cifar.TITLE} is not in {cifar.folder()}; {cifar.GET_IT}"
+    return None
+
+
 def load_splits(config: Config, say: Callable[[str], None]) -> Splits:
     """CIFAR-10 (or colour shapes), with a seeded validation split carved from training."""
     if config.data == "synthetic":

@@ -146,6 +146,19 @@ def _why(verdict: str, result) -> str:
     return (result.dataset_label or "") if verdict == "n/a" else ""
 
 
+def target_data_missing(lesson: registry.Lesson, check: registry.Check) -> str | None:
+    """Why `check` cannot be measured here (its experiment's `target_data_missing`, e.g.
+    CIFAR-10 absent), or None."""
+    if lesson.module is None:
+        return None
+    module = runner.experiment_module(lesson)
+    missing = getattr(module, "target_data_missing", None)
+    if missing is None:
+        return None
+    return missing(runner.make_config(module, overrides=dict(check.overrides),
+                                      preset=check.preset))
+
+
 def checks_of(lesson: registry.Lesson, preset: str | None = None) -> list[registry.Check]:
     """The lesson's checks; with `preset`, only those of that preset."""
     return [c for c in lesson.checks if preset is None or c.preset == preset]
@@ -175,6 +188,14 @@ def verify(keys: list[str], *, device: str = "auto", out_root: Path = Path("runs
             say(f"{lesson.id:15s} planned: not built yet")
             continue
         for check in checks_of(lesson, preset):
+            missing = target_data_missing(lesson, check)
+            if missing:  # the target's data is not here: n/a, without training on a stand-in
+                rows.append(Row(lesson.id, check.label, "-", "-", "n/a", 0.0, "", why=missing,
+                                date=time.strftime("%Y-%m-%d"), **where))
+                say(f"{lesson.id:15s} {check.label}: n/a, not run: {missing}")
+                if on_row is not None:
+                    on_row(rows)
+                continue
             out = out_root / f"{lesson.id}-{check.label.replace('=', '-')}-{stamp}"
             say(f"{lesson.id:15s} {check.label}: running full config ...")
             t0 = time.perf_counter()

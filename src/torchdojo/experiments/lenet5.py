@@ -44,10 +44,13 @@ SWITCHES = SWITCH_NAMES  # it trains through ctx.fit: --amp, --compile, --nproc 
 
 QUICK = {"epochs": 2, "train_limit": 2000}
 
-# `--preset fast`: the same targets sooner, with bigger batches (cheaper per image on any
-# device, and far fewer steps for a GPU to wait on) and a shorter one-cycle schedule;
-# chosen on the validation split (see the lesson), verified in its own row
-PRESETS = {"fast": {"epochs": 4, "batch_size": 256, "lr": 6e-3}}
+# `--preset fast`: the Fashion-MNIST target sooner, with bigger batches (cheaper per image
+# on any device, and half the steps for a GPU to wait on), a 5-epoch one-cycle schedule
+# and no shifts (too short a run to need them); verified in its own row. Chosen on the
+# validation split, Fashion-MNIST, seed 0: the default (15 epochs) 93.0 %; 4 epochs 91.7 %
+# (91.5 % unshifted); 6 epochs 92.1 %; 5 epochs unshifted 92.3 % (chosen), at batch 512
+# and rate 8e-3 92.0 %.
+PRESETS = {"fast": {"epochs": 5, "batch_size": 256, "lr": 6e-3, "shift": 0}}
 
 
 def build_model(config: Config) -> LeNet5:

@@ -69,8 +69,10 @@ def test_the_readme_table_is_the_published_results():
     (("test_neg_elbo", "<=", 105.0), 104.0, True), (("test_neg_elbo", "<=", 105.0), 103.9, False),
     (("lead", ">", 0.0), 0.008, True), (("lead", ">", 0.0), 0.02, False),
     (("max_abs_diff", "<=", 1e-6), 3e-10, False), (("max_abs_diff", "==", 0.0), 0.0, False),
+    (("recognised", ">=", 0.9), 0.9095, True),  # a share: a percentage point, not 1 % of 0.9
+    (("gap_at_10", ">=", 0.1, 0.01), 0.1088, True), (("gap_at_10", ">=", 0.1, 0.01), 0.111, False),
 ], ids=["acc-near", "acc-clear", "nats-near", "nats-clear", "zero-near", "zero-clear",
-        "tolerance", "exact"])
+        "tolerance", "exact", "share", "share-difference-near", "share-difference-clear"])
 def test_near_bar_is_within_one_point(target, value, near):
     from torchdojo.registry import Target
 

@@ -102,12 +102,19 @@ FRAGILE_SEEDS = 3
 
 
 def near_bar(target: registry.Target, value: float) -> bool:
-    """Within one point of the bar: 1 % of it (0.0098 for a 98 % accuracy, 1.05 nats for
-    105), or 0.01 for a bar of 0 (a difference of shares). Exact checks (==) are never
-    near: they hold or not, whatever the seed."""
+    """Within one point of the bar: a percentage point (0.01) for a share such as an
+    accuracy, the target's own `point` where it names one (a difference of shares), else
+    1 % of the bar (1.05 nats for 105), or 0.01 for a bar of 0. Exact checks (==) are
+    never near: they hold or not, whatever the seed."""
     if target.op == "==":
         return False
-    return abs(value - target.value) <= (0.01 * abs(target.value) if target.value else 0.01)
+    if target.point is not None:
+        point = target.point
+    elif registry.is_share(target.metric):
+        point = 0.01
+    else:
+        point = 0.01 * abs(target.value) if target.value else 0.01
+    return abs(value - target.value) <= point
 
 
 def _measure(lesson: registry.Lesson, check: registry.Check, out: Path, device: str,

@@ -166,6 +166,7 @@ def test_cifar10_absent_is_n_a_at_once_without_training(tmp_path, monkeypatch):
     assert [(r.lesson, r.verdict, r.seconds, r.run_dir) for r in rows] == [
         ("cifar10", "n/a", 0.0, "")]
     assert "dojo data fetch cifar10" in rows[0].why and rows[0].commit == v.git_commit()
+    assert rows[0].device == "cpu"
     assert list(tmp_path.iterdir()) == []  # no run folder
     # with the files there, or asked for CIFAR-10 outright, it trains (and errs if absent)
     monkeypatch.setattr(cifar, "present", lambda root=None: True)

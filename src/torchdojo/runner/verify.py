@@ -23,6 +23,7 @@ from torchdojo.errors import DojoError
 from torchdojo.files import atomic_write_bytes
 from torchdojo.runner.comparisons import ComparisonRow, compare_all
 from torchdojo.runner.run import check_data_folder
+from torchdojo.train.device import pick_device
 
 PUBLISHED = Path(__file__).resolve().parents[1] / "results" / "verify.json"
 README = Path(__file__).resolve().parents[3] / "README.md"  # in a source checkout
@@ -198,6 +199,7 @@ def verify(keys: list[str], *, device: str = "auto", out_root: Path = Path("runs
             missing = target_data_missing(lesson, check)
             if missing:  # the target's data is not here: n/a, without training on a stand-in
                 rows.append(Row(lesson.id, check.label, "-", "-", "n/a", 0.0, "", why=missing,
+                                device=str(pick_device(device)),
                                 date=time.strftime("%Y-%m-%d"), **where))
                 say(f"{lesson.id:15s} {check.label}: n/a, not run: {missing}")
                 if on_row is not None:

@@ -13,6 +13,7 @@ from torchdojo.errors import DojoError
 from torchdojo.experiments import lenet5
 from torchdojo.runner import make_config, verdicts
 from torchdojo.runner.run import experiment_module, presets
+from torchdojo.runner.verify import run_folder
 from torchdojo.train.context import Result
 
 
@@ -62,6 +63,8 @@ def test_a_preset_check_judges_preset_runs_only_and_once():
     lesson = registry.find("lenet5")
     fast = [c for c in lesson.checks if c.preset == "fast"]
     assert [c.label for c in fast] == ["preset=fast, dataset=fashion-mnist"]
+    assert run_folder(lesson, fast[0], "20261202-051831") == \
+        "lenet5-preset-fast_dataset-fashion-mnist-20261202-051831"
     assert "Fashion-MNIST, preset fast: test_acc >= 91 %" in lesson.target
     passed = Result({"test_acc": 0.95}, dataset="fashion-mnist")
     default = make_config(lenet5, overrides={"dataset": "fashion-mnist"})

@@ -167,6 +167,12 @@ def target_data_missing(lesson: registry.Lesson, check: registry.Check) -> str |
                                       preset=check.preset))
 
 
+def run_folder(lesson: registry.Lesson, check: registry.Check, stamp: str) -> str:
+    """A check's run folder name: `lenet5-preset-fast_dataset-fashion-mnist-<stamp>` (no
+    spaces or commas, which shells and URLs trip on)."""
+    return f"{lesson.id}-{check.label.replace('=', '-').replace(', ', '_')}-{stamp}"
+
+
 def checks_of(lesson: registry.Lesson, preset: str | None = None) -> list[registry.Check]:
     """The lesson's checks; with `preset`, only those of that preset."""
     return [c for c in lesson.checks if preset is None or c.preset == preset]
@@ -205,7 +211,7 @@ def verify(keys: list[str], *, device: str = "auto", out_root: Path = Path("runs
                 if on_row is not None:
                     on_row(rows)
                 continue
-            out = out_root / f"{lesson.id}-{check.label.replace('=', '-')}-{stamp}"
+            out = out_root / run_folder(lesson, check, stamp)
             say(f"{lesson.id:15s} {check.label}: running full config ...")
             t0 = time.perf_counter()
             try:
@@ -276,7 +282,7 @@ def rows_from_runs(out_root: Path, stamp: str | None = None, source: Path | None
             continue
         module = runner.experiment_module(lesson)
         for check in lesson.checks:
-            out = out_root / f"{lesson.id}-{check.label.replace('=', '-')}-{stamp}"
+            out = out_root / run_folder(lesson, check, stamp)
             first = finished(out)
             if first is None:
                 continue

@@ -118,7 +118,9 @@ def _resolve(out: Path, page: Path, url: str, pages: dict[Path, _Page], name: st
         return [f"{name}: {url} points outside the book"]
     if parts.fragment and target.suffix == ".html":
         other = next((p for q, p in pages.items() if q.resolve() == target), None)
-        if other is not None and unquote(parts.fragment) not in other.ids:
+        # ids and fragments compared percent-decoded, which is how browsers end up matching
+        # them (nbconvert writes a heading's id encoded: 28%C3%9728 for 28×28)
+        if other is not None and unquote(parts.fragment) not in {unquote(i) for i in other.ids}:
             return [f"{name}: no id '{parts.fragment}' for {url}"]
     return []
 

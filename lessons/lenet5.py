@@ -167,7 +167,7 @@ show.figure(plots.worst_mistakes(images, logits, tensors.test[1], tensors.data.c
 #
 # - `dojo run lenet5 --set dataset=fashion-mnist`: clothes; the target there is 91 %.
 # - `dojo run lenet5 --preset fast --set dataset=fashion-mnist`: the same target in a
-#   third of the time: 5 epochs instead of 15, batches of 256, no shifts. A preset is a
+#   third of the epochs: 5 instead of 15, batches of 256, no shifts. A preset is a
 #   named recipe; it has its own row in `dojo verify`, and gives up most of a point of
 #   validation accuracy (92.3 % against 93.0 %) for the time.
 # - `dojo run lenet5 --set channels=6,16 activation=tanh pool=avg batch_norm=false

@@ -21,7 +21,7 @@ class _Page(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.refs: list[tuple[str, str, str]] = []  # (tag, attribute, url)
-        self.ids: set[str] = set()
+        self.ids: set[str] = set()  # percent-decoded, as fragments are compared
         self.title = ""
         self.images = 0
         self.css: list[str] = []
@@ -31,7 +31,7 @@ class _Page(HTMLParser):
         values = {k: v or "" for k, v in attrs}
         for key in ("id", "name"):
             if values.get(key):
-                self.ids.add(values[key])
+                self.ids.add(unquote(values[key]))
         for attr in ("href", "src"):
             if attr in values and values[attr]:
                 self.refs.append((tag, attr, values[attr]))
@@ -120,7 +120,7 @@ def _resolve(out: Path, page: Path, url: str, pages: dict[Path, _Page], name: st
         other = next((p for q, p in pages.items() if q.resolve() == target), None)
         # ids and fragments compared percent-decoded, which is how browsers end up matching
         # them (nbconvert writes a heading's id encoded: 28%C3%9728 for 28×28)
-        if other is not None and unquote(parts.fragment) not in {unquote(i) for i in other.ids}:
+        if other is not None and unquote(parts.fragment) not in other.ids:
             return [f"{name}: no id '{parts.fragment}' for {url}"]
     return []
 

@@ -155,6 +155,11 @@ class Bottom(nn.Module):
         return self.blocks(self.stem(x))
 
 
+def head(net: nn.Module) -> nn.Sequential:
+    """The network's 1x1 head conv to 1280 channels, its batch norm and activation."""
+    return nn.Sequential(net._conv_head, net._bn1, net._swish)
+
+
 class Top(nn.Module):
     """Blocks [cut, 16), the 1x1 head conv to 1280 channels and the average over the
     picture: from the cached activations to the network's own 1280 features per image."""
@@ -162,7 +167,7 @@ class Top(nn.Module):
     def __init__(self, net: nn.Module, cut: int):
         super().__init__()
         self.blocks = Blocks(net, cut, len(net._blocks))
-        self.head = nn.Sequential(net._conv_head, net._bn1, net._swish)
+        self.head = head(net)
 
     def forward(self, h: Tensor) -> Tensor:
         return self.head(self.blocks(h)).mean((2, 3))  # (B, 1280)
@@ -179,8 +184,7 @@ class BlockFeatures(nn.Module):
         self.first, self.taps = first, tuple(sorted(set(taps)))
         last = len(net._blocks)
         self.blocks = Blocks(net, first, min(max(self.taps) + 1, last))
-        self.head = (nn.Sequential(net._conv_head, net._bn1, net._swish)
-                     if last in self.taps else None)
+        self.head = head(net) if last in self.taps else None
 
     def forward(self, h: Tensor) -> Tensor:
         out = []

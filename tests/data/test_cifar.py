@@ -3,10 +3,8 @@ files named in one line, fetch against a local server (checksum first), import, 
 
 import argparse
 import hashlib
-import http.server
 import io
 import tarfile
-import threading
 from pathlib import Path
 
 import numpy as np
@@ -143,29 +141,6 @@ def test_absent_data_is_its_own_error_and_says_how_to_get_it(tmp_path):
 
 
 # --- fetch against a local server ----------------------------------------------------------
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args) -> None:
-        pass
-
-
-@pytest.fixture
-def server(tmp_path, monkeypatch):
-    """(base URL, folder it serves) of an HTTP server on 127.0.0.1, stopped after the test."""
-    served = tmp_path / "served"
-    served.mkdir()
-    for var in ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy",
-                "ALL_PROXY"):
-        monkeypatch.delenv(var, raising=False)
-    httpd = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), lambda *a: _Quiet(*a, directory=str(served)))
-    thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/", served
-    httpd.shutdown()
-    httpd.server_close()
-    thread.join()
-
-
 def test_fetch_refuses_an_archive_whose_md5_is_not_the_published_one(server, tmp_path):
     base, served = server
     write_archive(served / cifar.ARCHIVE, fake_files())

@@ -29,7 +29,7 @@ import torch
 from torch.utils.data import DataLoader
 
 from torchdojo import registry, runner
-from torchdojo.data.datasets import ImageDataset, validation_split
+from torchdojo.data.datasets import ImageDataset
 from torchdojo.experiments.image_classifier import load_tensors
 from torchdojo.train import tasks
 from torchdojo.train.context import Context
@@ -68,9 +68,9 @@ def reference(make_model: Callable[[], torch.nn.Module], dataset: str, threshold
     data = tensors.data
     torch.manual_seed(0)
     model = make_model()
-    # the images ours trains on: the training split without the validation images both
-    # sides are scored on (the lessons' split, seed 0)
-    _, rest = validation_split(len(data.train_y), 0)
+    # the images ours trains on (the training split without the validation images both
+    # sides are scored on), read per sample from the raw uint8 images as a Dataset does
+    rest = tensors.train_index
     train = DataLoader(ImageDataset(data.train_x[rest], data.train_y[rest], tensors.mean,
                                     tensors.std), batch_size=64, shuffle=True)
     optimizer = torch.optim.Adadelta(model.parameters(), lr=1.0)

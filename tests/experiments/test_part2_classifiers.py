@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 from clitools import dojo, one_line_error
 
-from torchdojo.experiments.image_classifier import random_shift
+from torchdojo.experiments.image_classifier import load_tensors, random_shift
 from torchdojo.experiments.mnist_deep import GradNormRecorder
 from torchdojo.models.mlp import MLP, init_weights
 from torchdojo.runner import run_experiment
@@ -74,6 +74,14 @@ def test_grad_norm_recorder_matches_the_gradients_autograd_leaves():
     assert (got[:, 0] < 1e-3 * got[:, -1]).all()  # vanished on real numbers
     F.cross_entropy(model(x), y).backward()  # closed: nothing more is recorded
     assert len(recorder.steps) == 3
+
+
+def test_load_tensors_says_which_raw_images_it_trains_on(fake_data):
+    t = load_tensors("mnist", torch.device("cpu"), train_limit=100, seed=1)
+    raw = t.data.train_x[t.train_index].float().div(255).sub(t.mean).div(t.std)
+    assert torch.allclose(raw.unsqueeze(1), t.train[0])
+    assert torch.equal(t.data.train_y[t.train_index], t.train[1])
+    assert t.train_index.numel() == 100
 
 
 def test_random_shift_moves_each_image_by_at_most_its_shift_and_fills_the_border():

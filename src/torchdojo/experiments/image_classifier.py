@@ -32,6 +32,7 @@ class ImageTensors:
     test: tuple[Tensor, Tensor]  # evaluated once, at the end
     mean: float
     std: float
+    train_index: Tensor  # which of data.train_x are `train` (the rest are `val`)
 
 
 @dataclass(kw_only=True)
@@ -62,7 +63,7 @@ def load_tensors(dataset: str, device: torch.device, *, train_limit: int | None 
     test = data.test_x.to(torch.float32).div_(255)
     return ImageTensors(data, (normalise(scaled), y[rest].to(device)),
                         (normalise(val), y[held].to(device)),
-                        (normalise(test), data.test_y.to(device)), mean, std)
+                        (normalise(test), data.test_y.to(device)), mean, std, rest)
 
 
 def random_shift(x: Tensor, max_shift: int, fill: float = 0.0) -> Tensor:

@@ -199,6 +199,13 @@ def test_the_real_weights_load_and_the_cut_network_equals_the_whole():
                               whole, atol=1e-5)  # tap 16: the head's features
         both = lite.BlockFeatures(net, 10, (10, 16))(lite.Bottom(net, 10, 32)(x))
         assert torch.allclose(both, torch.cat([outputs[10], whole], 1), atol=1e-5)
+        # keep: the input of block `keep` from the same pass, as the frozen blocks give it
+        for first, taps, keep in ((8, (8, 14), 15), (8, (8, 14), 16), (8, (14,), 8),
+                                  (5, (8,), 12), (8, (8, 10), 11)):
+            h = lite.Bottom(net, first, 32)(x)
+            f, kept = lite.BlockFeatures(net, first, taps, keep=keep)(h)
+            assert torch.allclose(f, lite.BlockFeatures(net, first, taps)(h), atol=1e-6)
+            assert torch.allclose(kept, lite.Blocks(net, first, keep)(h), atol=1e-6), keep
     assert whole.shape == (2, lite.FEATURES) and probed.shape == (2, 112 + 112 + 192 + 192)
 
 
@@ -209,8 +216,8 @@ def test_mirrored_probe_features_average_an_image_and_its_mirror():
     x = torch.rand(5, 1, 6, 6)
     with torch.no_grad():
         acts = bottom(x)
-        plain = tr.probe_features(bottom, features, x, acts, mirror=False)
-        both = tr.probe_features(bottom, features, x, acts, mirror=True)
+        plain = tr.probe_features(bottom, features, x, features(acts), mirror=False)
+        both = tr.probe_features(bottom, features, x, features(acts), mirror=True)
         assert torch.allclose(plain, features(bottom(x)))
         assert torch.allclose(both, (plain + features(bottom(x.flip(3)))) / 2, atol=1e-6)
         assert not torch.allclose(both, plain)  # the mirror image changed something
@@ -218,7 +225,8 @@ def test_mirrored_probe_features_average_an_image_and_its_mirror():
         even = nn.Conv2d(1, 3, 3, padding=1)  # a bottom whose kernels are mirror-symmetric:
         even.weight.data = (even.weight + even.weight.flip(3)) / 2  # flip in, flip out
         pooled = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten())
-        assert torch.allclose(tr.probe_features(even, pooled, symmetric, even(symmetric), True),
+        assert torch.allclose(tr.probe_features(even, pooled, symmetric,
+                                                pooled(even(symmetric)), True),
                               pooled(even(symmetric)), atol=1e-6)
 
 

@@ -239,13 +239,12 @@ def cached(model: nn.Module, x: Tensor, batch_size: int = 500) -> Tensor:
     return tasks.predict(model, x, batch_size)
 
 
-def probe_features(bottom: nn.Module, features: nn.Module, x: Tensor, acts: Tensor,
+def probe_features(bottom: nn.Module, features: nn.Module, x: Tensor, f: Tensor,
                    mirror: bool) -> Tensor:
-    """The probe's features of images x (acts: bottom's cached outputs for them); with
-    `mirror`, averaged with those of the mirror images: a coat is a coat either way round,
-    and the average is a steadier summary of it (on validation: +0.5 points at 64x64;
-    at 96x96, -0.2 at 10 labels per class and +0.9 at 100)."""
-    f = cached(features, acts)
+    """The probe's features f of images x; with `mirror`, averaged with those of the
+    mirror images: a coat is a coat either way round, and the average is a steadier
+    summary of it (on validation: +0.5 points at 64x64; at 96x96, -0.2 at 10 labels per
+    class and +0.9 at 100)."""
     return (f + cached(features, cached(bottom, x.flip(3)))) / 2 if mirror else f
 
 
@@ -433,12 +432,14 @@ def imagenet_ways(config: Config, ctx: Context, splits: Splits, table: Table,
     bottom = lite.Bottom(net, cut, config.image_size).to(ctx.device,
                                                          memory_format=torch.channels_last)
     features = lite.BlockFeatures(net, cut, config.probe_blocks).to(ctx.device)
-
-    pool_acts, held_acts = cached(bottom, splits.pool[0]), cached(bottom, splits.held[0])
-    pool_feats = probe_features(bottom, features, splits.pool[0], pool_acts, config.mirror)
-    held_feats = probe_features(bottom, features, splits.held[0], held_acts, config.mirror)
-    frozen = lite.Blocks(net, cut, config.finetune_from).to(ctx.device)
-    pool_acts, held_acts = cached(frozen, pool_acts), cached(frozen, held_acts)
+    # one pass through the blocks above the cut gives the probe's features and the input
+    # of the fine-tuned blocks (the frozen blocks between are both's)
+    shared = lite.BlockFeatures(net, cut, config.probe_blocks,
+                                keep=config.finetune_from).to(ctx.device)
+    pool_feats, pool_acts = cached(shared, cached(bottom, splits.pool[0]))
+    held_feats, held_acts = cached(shared, cached(bottom, splits.held[0]))
+    pool_feats = probe_features(bottom, features, splits.pool[0], pool_feats, config.mirror)
+    held_feats = probe_features(bottom, features, splits.held[0], held_feats, config.mirror)
     seconds["imagenet_cache"] = time.perf_counter() - t0
     held_y = splits.held[1]
     for k in sorted(config.budgets):

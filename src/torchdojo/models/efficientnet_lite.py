@@ -177,25 +177,35 @@ class BlockFeatures(nn.Module):
     """From block `first`'s input, the outputs of the blocks `taps` (each >= first), each
     averaged over the picture, side by side: one number per channel, 608 for blocks 8, 10,
     12 and 14 (112 + 112 + 192 + 192). Tap 16, past the last block, is the head's 1280
-    features, the network's last and most ImageNet-specific."""
+    features, the network's last and most ImageNet-specific.
 
-    def __init__(self, net: nn.Module, first: int, taps: tuple[int, ...]):
+    With `keep` (first <= keep <= 16), it returns (features, the input of block `keep`):
+    the frozen blocks that feed fine-tuning from `keep` are the probe's too, and this way
+    they run once."""
+
+    def __init__(self, net: nn.Module, first: int, taps: tuple[int, ...],
+                 keep: int | None = None):
         super().__init__()
-        self.first, self.taps = first, tuple(sorted(set(taps)))
+        self.first, self.taps, self.keep = first, tuple(sorted(set(taps))), keep
         last = len(net._blocks)
-        self.blocks = Blocks(net, first, min(max(self.taps) + 1, last))
+        self.blocks = Blocks(net, first, min(max(*self.taps, (keep or 0) - 1) + 1, last))
         self.head = head(net) if last in self.taps else None
 
-    def forward(self, h: Tensor) -> Tensor:
-        out = []
+    def forward(self, h: Tensor) -> Tensor | tuple[Tensor, Tensor]:
+        out, kept = [], h
         for i, (block, rate) in enumerate(zip(self.blocks.blocks, self.blocks.rates),
                                           start=self.first):
+            if i == self.keep:
+                kept = h
             h = block(h, drop_connect_rate=rate)
             if i in self.taps:
                 out.append(h.mean((2, 3)))
+        if self.keep == self.first + len(self.blocks.blocks):  # past the blocks run
+            kept = h
         if self.head is not None:
             out.append(self.head(h).mean((2, 3)))
-        return torch.cat(out, 1)
+        features = torch.cat(out, 1)
+        return features if self.keep is None else (features, kept)
 
 
 def split(net: nn.Module, cut: int, size: int = 64) -> tuple[Bottom, Top]:

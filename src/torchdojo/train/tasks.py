@@ -18,9 +18,12 @@ def classification(model: nn.Module, batch: tuple[Tensor, ...]) -> tuple[Tensor,
 
 @torch.no_grad()
 def predict(model: nn.Module, x: Tensor, batch_size: int = 2000) -> Tensor:
-    """Model outputs for all of `x`, in eval mode, batched to bound memory."""
+    """Model outputs for all of `x`, in eval mode, batched to bound memory (a model that
+    returns a tuple of tensors gives a tuple, each part concatenated)."""
     was_training = model.training
     model.eval()
-    out = torch.cat([model(x[i:i + batch_size]) for i in range(0, x.shape[0], batch_size)])
+    outs = [model(x[i:i + batch_size]) for i in range(0, x.shape[0], batch_size)]
     model.train(was_training)
-    return out
+    if isinstance(outs[0], tuple):
+        return tuple(torch.cat(parts) for parts in zip(*outs))
+    return torch.cat(outs)

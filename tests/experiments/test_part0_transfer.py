@@ -199,6 +199,11 @@ def test_the_real_weights_load_and_the_cut_network_equals_the_whole():
                               whole, atol=1e-5)  # tap 16: the head's features
         both = lite.BlockFeatures(net, 10, (10, 16))(lite.Bottom(net, 10, 32)(x))
         assert torch.allclose(both, torch.cat([outputs[10], whole], 1), atol=1e-5)
+        # cells: those taps averaged over each cell of a grid, channel by channel
+        gridded = lite.BlockFeatures(net, 8, (8, 14), cells=(8,), grid=2)(
+            lite.Bottom(net, 8, 32)(x))
+        maps = lite.Blocks(net, 8, 9)(lite.Bottom(net, 8, 32)(x))  # (2, 112, 2, 2) at 32x32
+        assert torch.allclose(gridded, torch.cat([maps.flatten(1), outputs[14]], 1), atol=1e-5)
         # keep: the input of block `keep` from the same pass, as the frozen blocks give it
         for first, taps, keep in ((8, (8, 14), 15), (8, (8, 14), 16), (8, (14,), 8),
                                   (5, (8,), 12), (8, (8, 10), 11)):
@@ -233,7 +238,7 @@ def test_mirrored_probe_features_average_an_image_and_its_mirror():
 @pytest.mark.parametrize("setting, fragment", [
     ("budgets=0", "budgets must be"), ("image_size=48", "multiple of 32"),
     ("finetune_from=17", "finetune_from must be"), ("probe_blocks=-1", "probe_blocks must be"),
-    ("steps=0", "steps must be positive"),
+    ("steps=0", "steps must be positive"), ("probe_grid=0", "probe_grid must be positive"),
     ("val_per_class=0", "val_per_class must be positive"),
     ("budgets=5,1000", "fewer than the 1010"), ("ways=imagenet", "unknown way 'imagenet'")])
 def test_bad_settings_are_a_dojo_error(fake_data, tmp_path, setting, fragment):

@@ -179,17 +179,27 @@ class BlockFeatures(nn.Module):
     12 and 14 (112 + 112 + 192 + 192). Tap 16, past the last block, is the head's 1280
     features, the network's last and most ImageNet-specific.
 
+    The taps in `cells` are averaged over each cell of a `grid` x `grid` grid instead
+    (channel by channel, grid * grid numbers per channel): where in the picture a feature
+    fired, which the average over all of it forgets.
+
     With `keep` (first <= keep <= 16), it returns (features, the input of block `keep`):
     the frozen blocks that feed fine-tuning from `keep` are the probe's too, and this way
     they run once."""
 
     def __init__(self, net: nn.Module, first: int, taps: tuple[int, ...],
-                 keep: int | None = None):
+                 keep: int | None = None, cells: tuple[int, ...] = (), grid: int = 3):
         super().__init__()
         self.first, self.taps, self.keep = first, tuple(sorted(set(taps))), keep
-        last = len(net._blocks)
+        self.cells, self.grid = set(cells), grid
+        self.last = last = len(net._blocks)  # tap 16: the head
         self.blocks = Blocks(net, first, min(max(*self.taps, (keep or 0) - 1) + 1, last))
         self.head = head(net) if last in self.taps else None
+
+    def pool(self, tap: int, h: Tensor) -> Tensor:
+        if tap in self.cells:
+            return F.adaptive_avg_pool2d(h, self.grid).flatten(1)  # (B, C * grid * grid)
+        return h.mean((2, 3))  # (B, C)
 
     def forward(self, h: Tensor) -> Tensor | tuple[Tensor, Tensor]:
         out, kept = [], h
@@ -199,11 +209,11 @@ class BlockFeatures(nn.Module):
                 kept = h
             h = block(h, drop_connect_rate=rate)
             if i in self.taps:
-                out.append(h.mean((2, 3)))
+                out.append(self.pool(i, h))
         if self.keep == self.first + len(self.blocks.blocks):  # past the blocks run
             kept = h
         if self.head is not None:
-            out.append(self.head(h).mean((2, 3)))
+            out.append(self.pool(self.last, self.head(h)))
         features = torch.cat(out, 1)
         return features if self.keep is None else (features, kept)
 

@@ -18,6 +18,7 @@ from clitools import dojo, one_line_error
 
 from torchdojo import registry, runner
 from torchdojo.errors import DojoError
+from torchdojo.train import device
 
 LESSONS = [lesson for lesson in registry.all_lessons() if lesson.status == "ready"]
 SWITCHES = {lesson.id: set(getattr(importlib.import_module(lesson.module), "SWITCHES", ()))
@@ -62,9 +63,11 @@ def test_two_processes_and_compile_reach_every_lesson_that_trains(fake_data, tmp
 
 
 @pytest.mark.parametrize("key", TRAINABLE)
-def test_amp_is_refused_off_cuda_and_compile_where_not_honoured(key, tmp_path):
+def test_amp_is_refused_off_cuda_and_compile_where_not_honoured(key, tmp_path, monkeypatch):
+    monkeypatch.setattr(runner.run, "cpu_has_bf16", lambda: False)  # a CPU without bf16
     if "amp" in SWITCHES[key]:  # honoured on CUDA (benchmarks/gpu_check.sh runs it there)
-        with pytest.raises(DojoError, match=r"--amp \(bf16 autocast\) needs a CUDA GPU"):
+        with pytest.raises(DojoError, match=r"--amp \(bf16 autocast\) needs a CUDA GPU or a CPU "
+                                            r"with bf16 instructions"):
             runner.prepare(key, quick=True, out=tmp_path / "run", amp=True, device="cpu")
     if "compile" not in SWITCHES[key]:
         with pytest.raises(DojoError, match=rf"lesson '{key}' cannot honour --compile"):
@@ -98,3 +101,19 @@ def test_a_smoke_run_stops_each_fit_early_and_shrinks_what_follows(monkeypatch, 
     monkeypatch.setenv(runner.run.SMOKE_ENV, "0")  # 0 or empty: a real run
     started = runner.prepare("diffusion", quick=True, out=tmp_path / "b")
     assert started.ctx.max_steps is None and started.config.n_samples == 100
+
+
+def test_amp_runs_on_a_cpu_with_bf16_and_is_recorded(fake_data, tmp_path, monkeypatch):
+    monkeypatch.setattr(runner.run, "cpu_has_bf16", lambda: True)
+    result = runner.run_experiment("mnist-mlp", quick=True, out=tmp_path / "run", quiet=True,
+                                   amp=True, device="cpu")
+    saved = json.loads((tmp_path / "run" / "config.json").read_text())
+    assert saved["applied"]["amp"] == "bf16 autocast on cpu"
+    assert result.metrics["test_acc"] > 0.5  # it still learns (chance is 0.1)
+
+
+def test_cpu_bf16_is_read_from_the_cpu_flags():
+    assert device.cpu_has_bf16("processor: 0\nflags\t: fpu sse2 avx512f avx512_bf16 fma\n")
+    assert device.cpu_has_bf16("flags : fpu amx_bf16 amx_tile")
+    assert not device.cpu_has_bf16("flags : fpu sse2 avx2 avx512f avx512_vnni")
+    assert not device.cpu_has_bf16("")  # no flags line (not Linux x86): refuse

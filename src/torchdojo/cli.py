@@ -106,7 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress or epoch lines")
     p.add_argument("--tensorboard", action="store_true", help="also write TensorBoard events")
     p.add_argument("--amp", action="store_true",
-                   help="bf16 autocast (CUDA)")
+                   help="bf16 autocast (CUDA, or a CPU with AVX512-BF16 or AMX)")
     p.add_argument("--compile", action="store_true",
                    help="torch.compile the model(s); on CUDA, with CUDA graphs")
     p.add_argument("--nproc", type=int, default=1,

@@ -365,7 +365,8 @@ NOTES = (
     "class, in no budget; `--set evaluate_on=val`, seed 0), never on the test set. With the "
     "settings chosen, their accuracies at 10 / 100 / 1,000 labels per class: scratch 64.0 / "
     "72.8 / 79.3 %; the MNIST CNN probed 58.8 / 68.6 / 71.5 %, fine-tuned 68.7 / 76.7 / "
-    "83.5 %; EfficientNet probed 80.9 / 88.5 % (10 / 100), fine-tuned from block 15 72.8 / 85.5 / 90.2 %.",
+    "83.5 %; EfficientNet probed 80.9 / 88.5 % (10 / 100), fine-tuned from block 15 "
+    "72.8 / 85.5 / 90.2 %.",
     "The ImageNet probe's features, at 10 labels per class (mean of three draws of the "
     "labels and the validation images, 64x64 input): block 10's output alone, 72.8 %; block "
     "12's, 72.7 %; blocks 8, 10, 12 and 14 side by side, 75.4 %; blocks 5 to 14, 73.7 %; "

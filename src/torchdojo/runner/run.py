@@ -18,7 +18,7 @@ from torchdojo import pathargs, paths, registry
 from torchdojo.errors import DojoError
 from torchdojo.figures import report
 from torchdojo.train.context import SWITCH_NAMES, Context, Result
-from torchdojo.train.device import environment, pick_device, seed_everything
+from torchdojo.train.device import cpu_has_bf16, environment, pick_device, seed_everything
 from torchdojo.train.runs import CHECKPOINT, Run, default_run_dir
 
 QUICK_ENV = "DOJO_QUICK"  # lesson scripts run in quick mode when this is set (tests, book)
@@ -59,9 +59,11 @@ def check_switches(lesson: registry.Lesson, module: ModuleType, *, amp: bool = F
     `ctx.fit`); one that trains nothing, or trains by hand to teach the loop, lists none.
     """
     honoured = set(getattr(module, "SWITCHES", ()))
-    if amp and device is not None and device.type != "cuda" and "amp" in honoured:
-        raise DojoError(f"--amp (bf16 autocast) needs a CUDA GPU; this run is on {device.type}, "
-                        "where bf16 is slower than float32 on most CPUs; drop --amp")
+    if amp and device is not None and "amp" in honoured and not (
+            device.type == "cuda" or device.type == "cpu" and cpu_has_bf16()):
+        raise DojoError(f"--amp (bf16 autocast) needs a CUDA GPU or a CPU with bf16 "
+                        f"instructions (AVX512-BF16 or AMX); this run is on {device.type}, "
+                        "where bf16 is slower than float32; drop --amp")
     asked = {"amp": amp, "compile": compile, "nproc": nproc > 1}
     flags = {"amp": "--amp", "compile": "--compile", "nproc": f"--nproc {nproc}"}
     for name in SWITCH_NAMES:

@@ -31,6 +31,8 @@ for how in "" "--amp" "--compile" "--amp --compile"; do
         --set dataset=fashion-mnist --out "$OUT/lenet5${how// /}"
 done
 step verify 240 $PY -m torchdojo verify --device cuda --out "$OUT/verify"
-step bench 90 $PY -m benchmarks.run_all --device cuda
+# the bench's verify wall-time table from this run's summary (or its partial one, if cut short)
+VJSON=$(ls -t "$OUT"/verify/verify-*.json 2>/dev/null | head -1)
+step bench 90 $PY -m benchmarks.run_all --device cuda ${VJSON:+--verify "$VJSON"}
 cp -f benchmarks/results/bench-cuda.json "$OUT/" 2>/dev/null || true
 echo "logs in $OUT"

@@ -54,6 +54,12 @@ def render(results: dict[str, Any]) -> str:
                if r["reference_s"] != float("inf") else "not reached")
         lines.append(f"  | {r['lesson']}, {r['config']} ({r.get('settings', '')}) | "
                      f"{100 * r['threshold']:.0f} % | {ours} | {ref} | {r['ratio']:.1f}x |")
+    v = results.get("verify")
+    if v:
+        lines.append(f"- **`dojo verify`** on this device ({v['source']}, commit "
+                     f"{', '.join(v['commits'])}, {', '.join(v['dates'])}): {v['rows']} rows "
+                     f"in {v['total_s']:,.0f} s (first seeds); slowest "
+                     + ", ".join(f"{n} {s:,.0f} s" for n, s in v["slowest"]) + ".")
     return "\n".join(lines)
 
 

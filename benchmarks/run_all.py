@@ -6,7 +6,13 @@ import json
 import time
 from pathlib import Path
 
-from benchmarks import bench_batching, bench_hardware, bench_time_to_accuracy, readme
+from benchmarks import (
+    bench_batching,
+    bench_hardware,
+    bench_time_to_accuracy,
+    bench_verify_times,
+    readme,
+)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -18,6 +24,9 @@ def main(argv: list[str] | None = None) -> None:
 
     parser = argparse.ArgumentParser(description="torchdojo's speed figures, printed and saved")
     parser.add_argument("--device", default="cpu", help="cpu or cuda (default cpu)")
+    parser.add_argument("--verify", type=Path, default=None, metavar="JSON",
+                        help="a dojo verify summary (verify-*.json) to take the wall-time "
+                             "table from (default: the published results)")
     args = parser.parse_args(argv)
     device = pick_device(args.device)
     bench_batching.DEVICE = device
@@ -29,6 +38,9 @@ def main(argv: list[str] | None = None) -> None:
     results["hardware"] = bench_hardware.main()
     print("\n== time to accuracy vs the standard PyTorch example loop ==")
     results["time_to_accuracy"] = bench_time_to_accuracy.main()
+    print("\n== wall time of dojo verify on this device ==")
+    results["verify"] = (bench_verify_times.main(device.type, args.verify) if args.verify
+                         else bench_verify_times.main(device.type))
     out = Path("benchmarks/results")
     out.mkdir(parents=True, exist_ok=True)
     path = out / f"bench-{device.type}.json"

@@ -63,3 +63,30 @@ def test_a_rendered_block_carries_the_measured_figures():
     assert "+7.1 % over a bare in-memory loop" in block and "40,000 samples/s" in block
     assert "| lenet5, sprint config (epochs=2) | 90 % | 12.5 s (epoch 2) | not reached |" \
         in block
+
+
+def test_verify_wall_times_are_summarised_per_device(tmp_path):
+    import json
+
+    from benchmarks import bench_verify_times, readme
+
+    def row(lesson, check, device, seconds):
+        return {"lesson": lesson, "check": check, "device": device, "seconds": seconds,
+                "commit": "abc123", "date": "2026-12-02"}
+
+    path = tmp_path / "verify-1.json"
+    path.write_text(json.dumps({"rows": [row("xor", "default", "cpu", 2.0),
+                                         row("lenet5", "dataset=fashion-mnist", "cuda:0", 9.5),
+                                         row("diffusion", "default", "cuda", 30.25)]}))
+    cuda = bench_verify_times.main("cuda", path, slowest=5)
+    assert cuda["rows"] == 2 and cuda["total_s"] == 39.8
+    assert cuda["slowest"] == [["diffusion", 30.25], ["lenet5 (dataset=fashion-mnist)", 9.5]]
+    assert bench_verify_times.main("mps", path) is None
+    results = {"machine": "m", "device": "cuda", "date": "d", "torch": "t",
+               "batching": {"ours_sps": 1.0, "dataloader_sps": 1.0, "ratio": 1.0,
+                            "engine_overhead": 0.0, "bare_sps": 1.0},
+               "hardware": {"share": 0.5, "train_gflops": 1.0, "matmul_gflops": 2.0,
+                            "data_share": 0.0},
+               "time_to_accuracy": [], "verify": cuda}
+    assert ("2 rows in 40 s (first seeds); slowest diffusion 30 s, lenet5 "
+            "(dataset=fashion-mnist) 10 s.") in readme.render(results)

@@ -78,7 +78,7 @@ def test_each_player_improves_its_own_objective_in_a_step():
     for _ in range(15):  # D quickly tells this noise from G's smooth early output
         metrics = step(model, (real,))
         d_gap.append(metrics["d_real"] - metrics["d_fake"])
-        assert all(torch.isfinite(torch.tensor(v)) for v in metrics.values())
+        assert all(torch.isfinite(torch.as_tensor(v)) for v in metrics.values())
     assert d_gap[-1] > d_gap[0] and d_gap[-1] > 0.2
     assert any(not torch.equal(a, b) for a, b in zip(g_before, model.generator.parameters()))
     assert set(metrics) == {"d_loss", "g_loss", "d_real", "d_fake"}

@@ -54,6 +54,19 @@ def render(results: dict[str, Any]) -> str:
                if r["reference_s"] != float("inf") else "not reached")
         lines.append(f"  | {r['lesson']}, {r['config']} ({r.get('settings', '')}) | "
                      f"{100 * r['threshold']:.0f} % | {ours} | {ref} | {r['ratio']:.1f}x |")
+    switches: dict[str, list[str]] = {}
+    for r in results.get("switches", ()):
+        if r["switches"] == "none":
+            continue
+        switches.setdefault(r["lesson"], []).append(
+            f"{r['switches']} refused (no native bf16)" if r["refused"] else
+            f"{r['switches']} {r['speedup']:.2f}x" + (f" (+{r['first_epoch_extra_s']:.0f} s "
+                                                      f"to compile)" if "compile" in
+                                                      r["switches"] else ""))
+    if switches:
+        lines.append("- **Switches**, training samples/s of a second epoch against no switch, "
+                     "side by side: " + "; ".join(f"{lesson} {', '.join(parts)}"
+                                                  for lesson, parts in switches.items()) + ".")
     v = results.get("verify")
     if v:
         lines.append(f"- **`dojo verify`** on this device ({v['source']}, commit "

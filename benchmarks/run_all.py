@@ -9,6 +9,7 @@ from pathlib import Path
 from benchmarks import (
     bench_batching,
     bench_hardware,
+    bench_switches,
     bench_time_to_accuracy,
     bench_verify_times,
     readme,
@@ -38,6 +39,8 @@ def main(argv: list[str] | None = None) -> None:
     results["hardware"] = bench_hardware.main()
     print("\n== time to accuracy vs the standard PyTorch example loop ==")
     results["time_to_accuracy"] = bench_time_to_accuracy.main()
+    print("\n== what --amp and --compile buy the conv lessons ==")
+    results["switches"] = bench_switches.main(device)
     print("\n== wall time of dojo verify on this device ==")
     results["verify"] = (bench_verify_times.main(device.type, args.verify) if args.verify
                          else bench_verify_times.main(device.type))

@@ -90,3 +90,33 @@ def test_verify_wall_times_are_summarised_per_device(tmp_path):
                "time_to_accuracy": [], "verify": cuda}
     assert ("2 rows in 40 s (first seeds); slowest diffusion 30 s, lenet5 "
             "(dataset=fashion-mnist) 10 s.") in readme.render(results)
+
+
+def test_the_switch_speedups_are_rendered_against_no_switch():
+    from benchmarks import readme
+
+    def row(switches, speedup, extra, refused=False):
+        return {"lesson": "lenet5", "switches": switches, "speedup": speedup,
+                "first_epoch_extra_s": extra, "refused": refused}
+
+    results = {"machine": "m", "device": "cpu", "date": "d", "torch": "t",
+               "batching": {"ours_sps": 1.0, "dataloader_sps": 1.0, "ratio": 1.0,
+                            "engine_overhead": 0.0, "bare_sps": 1.0},
+               "hardware": {"share": 0.5, "train_gflops": 1.0, "matmul_gflops": 2.0,
+                            "data_share": 0.0},
+               "time_to_accuracy": [],
+               "switches": [row("none", 1.0, 0.2), row("--amp", 0, 0, refused=True),
+                            row("--compile", 0.861, 32.7)]}
+    assert ("- **Switches**, training samples/s of a second epoch against no switch, side by "
+            "side: lenet5 --amp refused (no native bf16), --compile 0.86x (+33 s to compile)."
+            ) in readme.render(results)
+
+
+def test_switch_bench_times_the_first_two_epochs_of_the_lessons_own_run(fake_data):
+    from benchmarks import bench_switches
+
+    times, examples, applied = bench_switches.epoch_times(
+        "lenet5", {"dataset": "fashion-mnist", "epochs": 3, "train_limit": 256,
+                   "channels": "4,8"}, torch.device("cpu"), amp=False, compile=False)
+    assert len(times) == 2 and all(t > 0 for t in times)
+    assert examples == 256 and applied == {}

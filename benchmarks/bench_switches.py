@@ -3,15 +3,17 @@
 Each conv lesson (LeNet-5 on Fashion-MNIST, the diffusion U-Net) runs its own `run` under
 four switch settings (none, --amp, --compile, both), stopped after its second epoch: the
 first epoch pays for compilation (and warm-up), the second is the steady state. Printed
-as samples/s of the second epoch, and as speed-up over no switch, side by side in one run;
-the first epoch's extra time is compilation's cost. Where the device cannot take a switch
-(bf16 on a CPU without native bf16), the row says so. Never asserted.
+as samples/s of the second epoch and speed-up over no switch, side by side in one run;
+the first epoch's extra time is compilation's cost, from cold caches. Where the device
+cannot take a switch (bf16 on a CPU without native bf16), the row says so. Never asserted.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,6 +46,17 @@ class Counting(Context):
         return super().fit(model, train, **kwargs)
 
 
+@contextlib.contextmanager
+def cold_compile_caches(folder: str) -> Iterator[None]:
+    """Compile from scratch, as a user's first run does: dynamo's in-memory caches reset,
+    inductor's on-disk caches (FX graphs, kernels) in an empty folder."""
+    from torch._inductor.runtime.cache_dir_utils import temporary_cache_dir
+
+    torch._dynamo.reset()
+    with temporary_cache_dir(folder + "/inductor"):
+        yield
+
+
 def epoch_times(lesson: str, overrides: dict[str, Any], device: torch.device, amp: bool,
                 compile: bool, epochs: int = 2) -> tuple[list[float], int, dict[str, str]]:
     """(seconds of each of the first `epochs` training epochs, training images, what the
@@ -55,7 +68,7 @@ def epoch_times(lesson: str, overrides: dict[str, Any], device: torch.device, am
         if end.epoch >= epochs:
             raise Stop
 
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, cold_compile_caches(tmp):
         ctx = Counting(run=Run(tmp + "/run"), device=device, quiet=True, callbacks=(stop,),
                       amp=amp, compile=compile)
         try:

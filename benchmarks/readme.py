@@ -61,7 +61,7 @@ def render(results: dict[str, Any]) -> str:
         switches.setdefault(r["lesson"], []).append(
             f"{r['switches']} refused (no native bf16)" if r["refused"] else
             f"{r['switches']} {r['speedup']:.2f}x" + (f" (+{r['first_epoch_extra_s']:.0f} s "
-                                                      f"to compile)" if "compile" in
+                                                      f"to compile, cold)" if "compile" in
                                                       r["switches"] else ""))
     if switches:
         lines.append("- **Switches**, training samples/s of a second epoch against no switch, "

@@ -108,7 +108,7 @@ def test_the_switch_speedups_are_rendered_against_no_switch():
                "switches": [row("none", 1.0, 0.2), row("--amp", 0, 0, refused=True),
                             row("--compile", 0.861, 32.7)]}
     assert ("- **Switches**, training samples/s of a second epoch against no switch, side by "
-            "side: lenet5 --amp refused (no native bf16), --compile 0.86x (+33 s to compile)."
+            "side: lenet5 --amp refused (no native bf16), --compile 0.86x (+33 s to compile, cold)."
             ) in readme.render(results)
 
 

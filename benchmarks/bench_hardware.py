@@ -1,5 +1,7 @@
-"""How close the MLP's training step is to what this machine's matmul sustains, and how
-cost grows with batch size and width. Printed and plotted, never asserted.
+"""How close the MLP's training step is to what this device's matmul sustains, and how
+cost grows with batch size and width. Printed and plotted, never asserted. On CUDA both
+sides compute in bf16 (the step under autocast, the matmuls in bf16), the rate a GPU's
+tensor cores are quoted at; on a CPU in float32.
 
 FLOPs of one training step of an MLP with layer shapes (n_in, n_out), batch B:
 forward 2*B*n_in*n_out per layer; backward twice that (grad wrt weights and wrt
@@ -18,16 +20,31 @@ from matplotlib.figure import Figure
 from torchdojo.models.mlp import MLP
 from torchdojo.train import tasks
 from torchdojo.train.loop import batches
+from torchdojo.train.optim import fast
 
 OUT = Path("benchmarks/results")
 
 
+DEVICE = torch.device("cpu")  # run_all --device sets it
+
+
+def _sync() -> None:
+    if DEVICE.type == "cuda":  # kernels run asynchronously: wait for them before the clock
+        torch.cuda.synchronize()
+
+
 def _time(fn, repeat: int) -> float:
     fn()  # warm-up
+    _sync()
     t0 = time.perf_counter()
     for _ in range(repeat):
         fn()
+    _sync()
     return (time.perf_counter() - t0) / repeat
+
+
+def _amp() -> bool:
+    return DEVICE.type == "cuda"
 
 
 def step_flops(shapes: list[tuple[int, int]], batch: int) -> float:
@@ -37,8 +54,10 @@ def step_flops(shapes: list[tuple[int, int]], batch: int) -> float:
 def matmul_flops_per_s(shapes: list[tuple[int, int]], batch: int, repeat: int = 20) -> float:
     """The same matmuls a training step does (forward, grad-input, grad-weight), back to back."""
     mats = []
+    like = {"device": DEVICE, "dtype": torch.bfloat16 if _amp() else torch.float32}
     for n_in, n_out in shapes:
-        x, w, g = torch.randn(batch, n_in), torch.randn(n_in, n_out), torch.randn(batch, n_out)
+        x, w, g = (torch.randn(batch, n_in, **like), torch.randn(n_in, n_out, **like),
+                   torch.randn(batch, n_out, **like))
         mats.append((x, w, g))
 
     def run() -> None:
@@ -53,13 +72,14 @@ def matmul_flops_per_s(shapes: list[tuple[int, int]], batch: int, repeat: int = 
 def training_throughput(hidden: tuple[int, ...], batch: int, n: int = 8192) -> dict[str, float]:
     """Samples/s of full training steps, and the share of time spent slicing batches."""
     torch.manual_seed(0)
-    model = MLP(784, hidden, 10)
-    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
-    data = (torch.randn(n, 1, 28, 28), torch.randint(0, 10, (n,)))
+    model = MLP(784, hidden, 10).to(DEVICE)
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, **fast(DEVICE))
+    data = (torch.randn(n, 1, 28, 28, device=DEVICE), torch.randint(0, 10, (n,), device=DEVICE))
 
     def epoch() -> None:
         for batch_ in batches(data, batch, shuffle=True):
-            loss, _ = tasks.classification(model, batch_)
+            with torch.autocast(DEVICE.type, dtype=torch.bfloat16, enabled=_amp()):
+                loss, _ = tasks.classification(model, batch_)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
@@ -79,6 +99,8 @@ def _pairs(keys: list[int], values: list[float]) -> str:
 
 
 def machine() -> str:
+    if DEVICE.type == "cuda":
+        return f"{torch.cuda.get_device_name(DEVICE)}, torch {torch.__version__}"
     return (f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} threads, "
             f"torch {torch.__version__}")
 
@@ -90,7 +112,8 @@ def main() -> dict[str, float]:
     train = training_throughput(hidden, batch)
     achieved = step_flops(shapes, batch) / train["step_s"]
     print(f"MLP 784-512-512-10, batch {batch}, on {machine()}")
-    print(f"  matmul on the same shapes : {peak / 1e9:7.1f} GFLOP/s")
+    print(f"  matmul on the same shapes : {peak / 1e9:7.1f} GFLOP/s"
+          f"{' (bf16)' if _amp() else ''}")
     print(f"  training steps            : {achieved / 1e9:7.1f} GFLOP/s = "
           f"{100 * achieved / peak:.0f}% of that ({train['samples_per_s']:.0f} samples/s)")
     print(f"  data pipeline (batch slicing) share of step time: {100 * train['data_share']:.1f}%")
@@ -114,9 +137,10 @@ def main() -> dict[str, float]:
     fig.suptitle(machine(), fontsize=8)
     fig.tight_layout()
     OUT.mkdir(parents=True, exist_ok=True)
-    fig.savefig(OUT / "scaling.png", dpi=100)
-    print(f"  plot: {OUT / 'scaling.png'}")
-    return {"matmul_gflops": peak / 1e9, "train_gflops": achieved / 1e9,
+    fig.savefig(OUT / f"scaling-{DEVICE.type}.png", dpi=100)
+    print(f"  plot: {OUT / f'scaling-{DEVICE.type}.png'}")
+    return {"dtype": "bf16" if _amp() else "float32",
+            "matmul_gflops": peak / 1e9, "train_gflops": achieved / 1e9,
             "share": achieved / peak, "data_share": train["data_share"],
             "samples_per_s_by_batch": dict(zip(map(str, sizes), by_batch)),
             "samples_per_s_by_width": dict(zip(map(str, widths), by_width))}

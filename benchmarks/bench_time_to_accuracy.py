@@ -57,9 +57,11 @@ SPRINT: dict[str, dict[str, Any]] = {
     "lenet5": {"epochs": 1, "batch_size": 128, "shift": 0, "channels": (24, 48)},
 }
 # sprints that train under bf16 autocast where the CPU computes in bf16 natively (LeNet-5's
-# convolutions: about 1.8x); the reference loop stays float32, as the example is written
+# convolutions: about 1.8x); the reference loop stays float32, as the example is written.
+# Not on CUDA: there a LeNet-5 epoch was slower under --amp (1.4 s against 1.25 s, H200)
 SPRINT_AMP = {"lenet5"}
 CASES = (("mnist-mlp", 0.88), ("lenet5", 0.90))
+CPU = torch.device("cpu")
 
 
 class Reached(Exception):
@@ -75,17 +77,18 @@ class Timing:
 
 
 def reference(make_model: Callable[[], torch.nn.Module], dataset: str, threshold: float,
-              max_epochs: int) -> Timing:
-    """pytorch/examples style, stopped at the first epoch over the threshold. The clock
-    starts before the data is read, as it does for `ours`."""
+              max_epochs: int, device: torch.device = CPU) -> Timing:
+    """pytorch/examples style, stopped at the first epoch over the threshold: batches
+    collated on the CPU and copied to `device`. The clock starts before the data is read,
+    as it does for `ours`."""
     t0 = time.perf_counter()
-    tensors = load_tensors(dataset, torch.device("cpu"))
+    tensors = load_tensors(dataset, device)
     data = tensors.data
     torch.manual_seed(0)
-    model = make_model()
+    model = make_model().to(device)
     # the images ours trains on (the training split without the validation images both
     # sides are scored on), read per sample from the raw uint8 images as a Dataset does
-    rest = tensors.train_index
+    rest = tensors.train_index.cpu()
     train = DataLoader(ImageDataset(data.train_x[rest], data.train_y[rest], tensors.mean,
                                     tensors.std), batch_size=64, shuffle=True)
     optimizer = torch.optim.Adadelta(model.parameters(), lr=1.0)
@@ -94,7 +97,7 @@ def reference(make_model: Callable[[], torch.nn.Module], dataset: str, threshold
     for epoch in range(1, max_epochs + 1):
         model.train()
         for x, y in train:
-            loss, _ = tasks.classification(model, (x, y))
+            loss, _ = tasks.classification(model, (x.to(device), y.to(device)))
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
@@ -108,8 +111,8 @@ def reference(make_model: Callable[[], torch.nn.Module], dataset: str, threshold
     return Timing(float("inf"), epoch, acc, (time.perf_counter() - t0) / max(epoch, 1))
 
 
-def ours(lesson: str, overrides: dict[str, Any], threshold: float, amp: bool = False
-         ) -> Timing:
+def ours(lesson: str, overrides: dict[str, Any], threshold: float, amp: bool = False,
+         device: torch.device = CPU) -> Timing:
     """The lesson's own run with this config (`amp`: under bf16 autocast), stopped at the
     first epoch over the threshold."""
     module = runner.experiment_module(registry.find(lesson))
@@ -122,7 +125,8 @@ def ours(lesson: str, overrides: dict[str, Any], threshold: float, amp: bool = F
             raise Reached
 
     with tempfile.TemporaryDirectory() as tmp:
-        ctx = Context(run=Run(tmp + "/run"), quiet=True, callbacks=(stop,), amp=amp)
+        ctx = Context(run=Run(tmp + "/run"), device=device, quiet=True, callbacks=(stop,),
+                      amp=amp)
         t0 = time.perf_counter()
         try:
             module.run(config, ctx)
@@ -139,7 +143,7 @@ def describe(overrides: dict[str, Any], amp: bool = False) -> str:
 
 
 def main(cases: tuple[tuple[str, float], ...] = CASES, dataset: str = "fashion-mnist",
-         max_epochs: int = 15) -> list[dict[str, Any]]:
+         max_epochs: int = 15, device: torch.device = CPU) -> list[dict[str, Any]]:
     rows = []
     for lesson, threshold in cases:
         module = runner.experiment_module(registry.find(lesson))
@@ -148,15 +152,16 @@ def main(cases: tuple[tuple[str, float], ...] = CASES, dataset: str = "fashion-m
         references: dict[str, Timing] = {}  # one reference per model
         for name, extra in (("lesson config", {}), ("sprint config", SPRINT.get(lesson, {}))):
             overrides = {"dataset": dataset, **extra}
-            amp = name == "sprint config" and lesson in SPRINT_AMP and cpu_has_bf16()
-            ours_t = ours(lesson, overrides, threshold, amp)
+            amp = (name == "sprint config" and lesson in SPRINT_AMP and device.type == "cpu"
+                   and cpu_has_bf16())
+            ours_t = ours(lesson, overrides, threshold, amp, device)
             print(f"    torchdojo, {name} ({describe(overrides, amp)}): {ours_t.seconds:.1f} s, "
                   f"epoch {ours_t.epochs}, acc {100 * ours_t.acc:.2f}%", flush=True)
             config = runner.make_config(module, overrides=overrides)
             model_key = repr(module.build_model(config))
             if model_key not in references:
                 references[model_key] = reference(partial(module.build_model, config),
-                                                  dataset, threshold, max_epochs)
+                                                  dataset, threshold, max_epochs, device)
             ref = references[model_key]
             ratio = ref.seconds / ours_t.seconds
             print(f"  {lesson}, {name}: torchdojo {ours_t.seconds:.1f} s vs reference "

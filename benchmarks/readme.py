@@ -32,7 +32,8 @@ def render(results: dict[str, Any]) -> str:
              f"{100 * b['engine_overhead']:+.1f} % over a bare in-memory loop on the same "
              f"model ({_n(b['bare_sps'])} samples/s), side by side, best of two each.",
              f"- **Hardware limit**: a training step sustains {100 * h['share']:.0f} % of the "
-             f"FLOP/s of `torch.matmul` on the same shapes ({h['train_gflops']:.1f} of "
+             f"FLOP/s of `torch.matmul` on the same shapes, in {h.get('dtype', 'float32')} "
+             f"({h['train_gflops']:.1f} of "
              f"{h['matmul_gflops']:.1f} GFLOP/s); slicing batches is "
              f"{100 * h['data_share']:.1f} % of step time."]
     by_batch, by_width = h.get("samples_per_s_by_batch"), h.get("samples_per_s_by_width")

@@ -14,6 +14,7 @@ from benchmarks import (
     bench_verify_times,
     readme,
 )
+from torchdojo.files import atomic_write_bytes
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -30,24 +31,29 @@ def main(argv: list[str] | None = None) -> None:
                              "table from (default: the published results)")
     args = parser.parse_args(argv)
     device = pick_device(args.device)
-    bench_batching.DEVICE = device
+    bench_batching.DEVICE = bench_hardware.DEVICE = device
     results = {"date": time.strftime("%Y-%m-%d %H:%M"), "machine": bench_hardware.machine(),
                "device": str(device), "torch": torch.__version__}
-    print("== in-memory batching vs per-sample DataLoader ==")
-    results["batching"] = bench_batching.main()
-    print("\n== distance from the hardware limit; cost vs batch size and width ==")
-    results["hardware"] = bench_hardware.main()
-    print("\n== time to accuracy vs the standard PyTorch example loop ==")
-    results["time_to_accuracy"] = bench_time_to_accuracy.main()
-    print("\n== what --amp and --compile buy the conv lessons ==")
-    results["switches"] = bench_switches.main(device)
-    print("\n== wall time of dojo verify on this device ==")
-    results["verify"] = (bench_verify_times.main(device.type, args.verify) if args.verify
-                         else bench_verify_times.main(device.type))
     out = Path("benchmarks/results")
     out.mkdir(parents=True, exist_ok=True)
     path = out / f"bench-{device.type}.json"
-    path.write_text(json.dumps(results, indent=2, default=str) + "\n")
+    partial = out / f"partial-bench-{device.type}.json"  # ignored by git
+    sections = (
+        ("batching", "in-memory batching vs per-sample DataLoader", bench_batching.main),
+        ("hardware", "distance from the hardware limit; cost vs batch size and width",
+         bench_hardware.main),
+        ("time_to_accuracy", "time to accuracy vs the standard PyTorch example loop",
+         lambda: bench_time_to_accuracy.main(device=device)),
+        ("verify", "wall time of dojo verify on this device",
+         lambda: bench_verify_times.main(device.type, *([args.verify] if args.verify else []))),
+        ("switches", "what --amp and --compile buy the conv lessons",
+         lambda: bench_switches.main(device)))
+    for key, title, measure in sections:
+        print(f"\n== {title} ==", flush=True)
+        results[key] = measure()
+        # the figures so far survive a run cut short (a GPU check's time limit)
+        atomic_write_bytes(partial, (json.dumps(results, indent=2, default=str) + "\n").encode())
+    partial.replace(path)
     print(f"\nsaved {path}")
     try:  # the README's block for this device, from the file just saved
         readme.publish(device.type)

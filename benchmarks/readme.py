@@ -65,7 +65,7 @@ def render(results: dict[str, Any]) -> str:
                                                       f"to compile, cold)" if "compile" in
                                                       r["switches"] else ""))
     if switches:
-        lines.append("- **Switches**, training samples/s of a second epoch against no switch, "
+        lines.append("- **Switches**, training samples/s after the first epoch against no switch, "
                      "side by side: " + "; ".join(f"{lesson} {', '.join(parts)}"
                                                   for lesson, parts in switches.items()) + ".")
     v = results.get("verify")

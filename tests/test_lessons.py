@@ -1,5 +1,7 @@
 """Every lesson script executes top to bottom in quick mode (DOJO_QUICK=1), prints each
-metric its targets are measured on, with a number, and leaves a run folder with its report.
+metric its targets are measured on, with a number, and leaves a run folder with its report;
+and no training step of it would make a GPU wait for the host (tests/syncspy.py), beyond
+the waits HOST_WAITS names with their reasons.
 
 They run as smoke runs (DOJO_SMOKE=2: two steps per fit, the experiments' SMOKE settings):
 this tests every line of the lesson, not the learning, which the experiments' own tests
@@ -18,10 +20,19 @@ import sys
 
 import pytest
 import torch
+from syncspy import spying_on_training_steps
 
 from torchdojo import registry
 
 LESSONS = [lesson for lesson in registry.all_lessons() if lesson.lesson_path is not None]
+# lines of a training step that make a GPU wait for the host, and why each must
+HOST_WAITS = {
+    # CartPole is a CPU simulation: each action goes back to it before the next is chosen
+    "reinforce": "*",
+    # pack_padded_sequence takes the lengths on the host (cuDNN's packed-sequence API)
+    "rnn": {"experiments/rnn.py:47", "models/rnn.py:121"},
+    "seq2seq": {"models/seq2seq.py:35"},
+}
 NUMBER = r"-?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?|-?inf|nan"
 
 
@@ -46,9 +57,13 @@ def test_lesson_script_runs_in_quick_mode(lesson, fake_data, tmp_path, monkeypat
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(sys, "argv", [str(lesson.lesson_path)])
     printed = io.StringIO()
-    with _torch_settings_restored(), contextlib.redirect_stdout(printed):
+    with (_torch_settings_restored(), contextlib.redirect_stdout(printed),
+          spying_on_training_steps(monkeypatch) as spy):
         runpy.run_path(str(lesson.lesson_path), run_name="__main__")
     stdout = printed.getvalue()
+    allowed = HOST_WAITS.get(lesson.id, set())
+    waits = sorted(hit for hit in spy.hits if allowed != "*" and hit[1] not in allowed)
+    assert not waits, f"{lesson.id}: a training step would wait for the GPU at {waits}"
     if lesson.experiment is None:
         return
     metrics = {target.metric for check in lesson.checks for target in check.targets}

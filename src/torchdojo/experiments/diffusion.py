@@ -105,8 +105,10 @@ def make_loss(schedule: Schedule, p_uncond: float = 0.0):
         noise = torch.randn_like(x0)  # eps
         if len(batch) == 1:
             return ddpm_loss(model, x0, t, noise, alpha_bar), {}
-        y = batch[1].clone()  # (B,) classes
-        y[torch.rand(y.shape, device=y.device) < p_uncond] = model.classes  # dropped
+        # (B,) classes, each dropped to "no label" with probability p_uncond; torch.where, not
+        # y[mask] = ..., whose data-dependent size would make a GPU wait for the host
+        dropped = torch.rand(batch[1].shape, device=batch[1].device) < p_uncond
+        y = torch.where(dropped, model.classes, batch[1])
         return ddpm_loss(lambda x_t, t_: model(x_t, t_, y), x0, t, noise, alpha_bar), {}
 
     return loss_fn

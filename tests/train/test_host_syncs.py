@@ -1,0 +1,42 @@
+"""The spy that the lesson tests use to find host waits in training steps (tests/syncspy.py):
+it must see what would stall a GPU, on a CPU, and nothing else."""
+
+import torch
+from syncspy import SyncSpy, spying_on_training_steps
+from torch import nn
+
+from torchdojo.train import tasks
+from torchdojo.train.context import Context
+
+
+def test_scalar_reads_and_boolean_masks_are_caught_and_device_side_ops_are_not():
+    x = torch.randn(8)
+    with SyncSpy() as spy:
+        torch.where(x > 0, x, 0.0).sum()  # stays on the device
+        x[torch.tensor([0, 2])]  # integer indices: no wait
+        torch.optim.SGD([nn.Parameter(torch.ones(2))], lr=0.1).step()  # the optimiser's own
+    assert not spy.hits
+    with SyncSpy() as spy:
+        x[x > 0]  # the result's size depends on the data
+        y = x.clone()
+        y[y < 0] = 0.0
+        float(x.sum())
+        torch.unique(x)
+    assert {op for op, _ in spy.hits} == {"aten.index.Tensor", "aten.index_put_",
+                                          "aten._local_scalar_dense", "aten._unique2"}
+
+
+def test_only_the_training_steps_of_fit_are_watched(monkeypatch):
+    def reading_loss(model, batch):
+        loss, metrics = tasks.classification(model, batch)
+        loss.item()  # a host read in the step
+        return loss, metrics
+
+    data = (torch.randn(32, 2), torch.randint(0, 3, (32,)))
+    with spying_on_training_steps(monkeypatch) as spy:
+        float(data[0].sum())  # outside fit: not a step
+        model = nn.Linear(2, 3)
+        Context(quiet=True).fit(model, data, loss_fn=reading_loss, epochs=1, batch_size=8,
+                                optimizer=torch.optim.Adam(model.parameters()), log=False)
+    assert list(spy.hits.values()) == [4]  # one read in each of the 4 steps
+    assert "aten._local_scalar_dense" == next(iter(spy.hits))[0]

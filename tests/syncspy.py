@@ -15,7 +15,7 @@ An optimiser's own read of its step count is not counted: on CUDA the optimisers
 from __future__ import annotations
 
 import contextlib
-import traceback
+import sys
 from collections import Counter
 from collections.abc import Iterator
 
@@ -37,22 +37,55 @@ def _waits(func, args) -> bool:
                                     for i in (args[1] or ()))
 
 
+# copies to the host that a CPU tensor makes without any aten op (it is there already)
+COPIES = ("cpu", "tolist", "numpy")
+
+
 class SyncSpy(TorchDispatchMode):
     """Counts, by (op, innermost torchdojo file:line), the ops that would wait for a GPU."""
 
     def __init__(self) -> None:
         super().__init__()
         self.hits: Counter[tuple[str, str]] = Counter()
+        self.active = False
+
+    def __enter__(self):
+        self.active = True
+        return super().__enter__()
+
+    def __exit__(self, *exc):
+        self.active = False
+        return super().__exit__(*exc)
+
+    def note(self, op: str) -> None:
+        """Count `op` at the innermost function of ours that led to it ("file:qualname",
+        which stays put when lines move), unless an optimiser's step did."""
+        where, frame = "outside torchdojo", sys._getframe(1)
+        while frame is not None:
+            code = frame.f_code
+            if "/torch/optim/" in code.co_filename:
+                return
+            if where == "outside torchdojo" and "/torchdojo/" in code.co_filename:
+                where = f"{code.co_filename.rsplit('/torchdojo/', 1)[1]}:{code.co_qualname}"
+            frame = frame.f_back
+        self.hits[(op, where)] += 1
 
     def __torch_dispatch__(self, func, types, args=(), kwargs=None):
         if _waits(func, args):
-            stack = traceback.extract_stack()
-            if not any("/torch/optim/" in f.filename for f in stack):
-                ours = [f for f in stack if "/torchdojo/" in f.filename]
-                where = (f"{ours[-1].filename.rsplit('/torchdojo/', 1)[1]}:{ours[-1].lineno}"
-                         if ours else "outside torchdojo")
-                self.hits[(str(func).removesuffix(".default"), where)] += 1
+            self.note(str(func).removesuffix(".default"))
         return func(*args, **(kwargs or {}))
+
+    def watch_copies(self, monkeypatch) -> None:
+        """Note Tensor.cpu / .tolist / .numpy called while the spy is on."""
+        for name in COPIES:
+            original = getattr(torch.Tensor, name)
+
+            def copy(tensor, *args, _original=original, _name=name, **kwargs):
+                if self.active:
+                    self.note(f"Tensor.{_name}")
+                return _original(tensor, *args, **kwargs)
+
+            monkeypatch.setattr(torch.Tensor, name, copy)
 
 
 @contextlib.contextmanager
@@ -62,6 +95,7 @@ def spying_on_training_steps(monkeypatch) -> Iterator[SyncSpy]:
     from torchdojo.train import loop
 
     spy, fit = SyncSpy(), loop.fit
+    spy.watch_copies(monkeypatch)
 
     def spied(*args, **kwargs):
         for name in ("loss_fn", "step_fn"):

@@ -30,8 +30,8 @@ HOST_WAITS = {
     # CartPole is a CPU simulation: each action goes back to it before the next is chosen
     "reinforce": "*",
     # pack_padded_sequence takes the lengths on the host (cuDNN's packed-sequence API)
-    "rnn": {"experiments/rnn.py:47", "models/rnn.py:121"},
-    "seq2seq": {"models/seq2seq.py:35"},
+    "rnn": {"experiments/rnn.py:sequence_loss", "models/rnn.py:SequenceClassifier.states"},
+    "seq2seq": {"models/seq2seq.py:Encoder.forward"},
 }
 NUMBER = r"-?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?|-?inf|nan"
 

@@ -40,3 +40,17 @@ def test_only_the_training_steps_of_fit_are_watched(monkeypatch):
                                 optimizer=torch.optim.Adam(model.parameters()), log=False)
     assert list(spy.hits.values()) == [4]  # one read in each of the 4 steps
     assert "aten._local_scalar_dense" == next(iter(spy.hits))[0]
+
+
+def test_copies_to_the_host_are_caught_though_a_cpu_tensor_makes_none(monkeypatch):
+    def copying_loss(model, batch):
+        batch[1].tolist()
+        return tasks.classification(model, (batch[0], batch[1].cpu()))
+
+    data = (torch.randn(16, 2), torch.randint(0, 3, (16,)))
+    with spying_on_training_steps(monkeypatch) as spy:
+        data[1].cpu()  # outside fit: not a step
+        model = nn.Linear(2, 3)
+        Context(quiet=True).fit(model, data, loss_fn=copying_loss, epochs=1, batch_size=8,
+                                optimizer=torch.optim.Adam(model.parameters()), log=False)
+    assert {op: n for (op, _), n in spy.hits.items()} == {"Tensor.tolist": 2, "Tensor.cpu": 2}

@@ -54,3 +54,20 @@ def test_copies_to_the_host_are_caught_though_a_cpu_tensor_makes_none(monkeypatc
         Context(quiet=True).fit(model, data, loss_fn=copying_loss, epochs=1, batch_size=8,
                                 optimizer=torch.optim.Adam(model.parameters()), log=False)
     assert {op: n for (op, _), n in spy.hits.items()} == {"Tensor.tolist": 2, "Tensor.cpu": 2}
+
+
+def test_a_sampling_step_of_ddpm_reads_nothing_back(monkeypatch):
+    """Algorithm 2 runs T steps of the denoiser: the schedule's scalars are read to the host
+    once (three lists), not in every step."""
+    from torchdojo.methods.diffusion import Schedule, sample
+
+    counts = []
+    for steps in (25, 50):
+        spy = SyncSpy()
+        spy.watch_copies(monkeypatch)
+        with spy:
+            x, _ = sample(lambda x, t: 0.1 * x, (2, 1, 4, 4), Schedule.scaled_linear(steps),
+                          generator=torch.Generator().manual_seed(0), clip_x0=True)
+        assert torch.isfinite(x).all()
+        counts.append(dict(spy.hits))
+    assert counts[0] == counts[1] == {("Tensor.tolist", "methods/diffusion.py:Schedule.on_host"): 3}

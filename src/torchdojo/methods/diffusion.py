@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Literal
 
 import torch
@@ -52,6 +53,12 @@ class Schedule:
     @property
     def T(self) -> int:  # noqa: N802 (the paper's name)
         return self.beta.shape[0]
+
+    @cached_property
+    def on_host(self) -> tuple[list[float], list[float], list[float]]:
+        """beta, alpha and alpha_bar as Python floats, read from the device once: a
+        sampling step that read them from a GPU tensor would wait for the GPU every step."""
+        return self.beta.tolist(), self.alpha.tolist(), self.alpha_bar.tolist()
 
     @classmethod
     def linear(cls, T: int = 1000, beta_1: float = 1e-4, beta_T: float = 0.02,  # noqa: N803
@@ -117,10 +124,9 @@ def p_sample_step(eps_model: EpsModel, x_t: Tensor, i: int, schedule: Schedule, 
     posterior mean of eq. 7 (without the clip this is the same mean). sigma: sigma_t^2 =
     beta_t (Algorithm 2) or beta_tilde_t (eq. 7); the paper found both work."""
     t = torch.full((x_t.shape[0],), i, device=x_t.device, dtype=torch.long)
-    beta = float(schedule.beta[i])
-    alpha = float(schedule.alpha[i])
-    alpha_bar = float(schedule.alpha_bar[i])
-    alpha_bar_prev = float(schedule.alpha_bar[i - 1]) if i > 0 else 1.0  # alpha_bar_0 = 1
+    betas, alphas, alpha_bars = schedule.on_host
+    beta, alpha, alpha_bar = betas[i], alphas[i], alpha_bars[i]
+    alpha_bar_prev = alpha_bars[i - 1] if i > 0 else 1.0  # alpha_bar_0 = 1
     eps = eps_model(x_t, t)  # (B, 1, 28, 28)
     if clip_x0:
         x0 = ((x_t - (1 - alpha_bar) ** 0.5 * eps) / alpha_bar ** 0.5).clamp(-1, 1)  # x0_hat
@@ -132,6 +138,15 @@ def p_sample_step(eps_model: EpsModel, x_t: Tensor, i: int, schedule: Schedule, 
     return mean + (variance ** 0.5 if i > 0 else 0.0) * z  # no noise on the last step
 
 
+def _to(x: Tensor, device: torch.device | str) -> Tensor:
+    """The noise, drawn on the CPU (the same samples on every device), to `device`; to a
+    GPU from pinned memory without waiting, where a plain copy would wait for the GPU to
+    finish the step before."""
+    if torch.device(device).type == "cuda":
+        return x.pin_memory().to(device, non_blocking=True)
+    return x.to(device)
+
+
 @torch.no_grad()
 def sample(eps_model: EpsModel, shape: Sequence[int], schedule: Schedule, *,
            generator: torch.Generator | None = None, device: torch.device | str = "cpu",
@@ -140,12 +155,12 @@ def sample(eps_model: EpsModel, shape: Sequence[int], schedule: Schedule, *,
     """Algorithm 2: x_T ~ N(0, I), then T denoising steps (`p_sample_step`, with its
     clip_x0 and sigma). Returns x_0 and the x_t for each paper step t in `keep` (T for the
     pure noise, 0 for the final sample), on the CPU."""
-    x = torch.randn(*shape, generator=generator).to(device)  # x_T
+    x = _to(torch.randn(*shape, generator=generator), device)  # x_T
     chain: dict[int, Tensor] = {}
     for i in reversed(range(schedule.T)):  # paper's t = i + 1 = T, ..., 1
         if i + 1 in keep:
             chain[i + 1] = x.cpu()
-        z = torch.randn(*shape, generator=generator).to(device)
+        z = _to(torch.randn(*shape, generator=generator), device)
         x = p_sample_step(eps_model, x, i, schedule, z, clip_x0=clip_x0, sigma=sigma)
     if 0 in keep:
         chain[0] = x.cpu()

@@ -37,9 +37,9 @@ step() {  # NAME SECONDS COMMAND...: run with a time limit, log, and record the 
     local rc=$?
     echo "$name: exit $rc, $((SECONDS - t0)) s" | tee -a "$OUT/summary.txt"
 }
-step tests 90 $PY -m pytest -q -n 4 -p no:cacheprovider tests/train tests/models \
+step tests 120 $PY -m pytest -q -n 4 -p no:cacheprovider tests/train tests/models \
     tests/experiments tests/test_cli.py tests/test_switches.py
-step verify 180 $PY -m torchdojo verify --device cuda --out "$OUT/verify"
+step verify 150 $PY -m torchdojo verify --device cuda --out "$OUT/verify"
 # the bench's verify wall-time table from this run's summary (or its partial one, if cut short)
 VJSON=$(ls -t "$OUT"/verify/verify-*.json 2>/dev/null | head -1)
 step bench 190 $PY -m benchmarks.run_all --device cuda ${VJSON:+--verify "$VJSON"}

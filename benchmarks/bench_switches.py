@@ -4,9 +4,9 @@ Each conv lesson (LeNet-5 on Fashion-MNIST, the diffusion U-Net) runs its own `r
 four switch settings (none, --amp, --compile, both), stopped after its third epoch: the
 first epoch pays for compilation (and warm-up), the faster of the other two is the steady
 state (best of two: this host's speed wanders). Printed as samples/s of that epoch and
-speed-up over no switch, side by side in one run;
-the first epoch's extra time is compilation's cost, from cold caches. Where the device
-cannot take a switch (bf16 on a CPU without native bf16), the row says so. Never asserted.
+speed-up over no switch, side by side in one run; the first epoch's extra time is
+compilation's cost, from cold caches. Where the device cannot take a switch (bf16 on a
+CPU without native bf16), the row says so. Never asserted.
 """
 
 from __future__ import annotations

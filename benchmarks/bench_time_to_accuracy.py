@@ -88,7 +88,7 @@ def reference(make_model: Callable[[], torch.nn.Module], dataset: str, threshold
     model = make_model().to(device)
     # the images ours trains on (the training split without the validation images both
     # sides are scored on), read per sample from the raw uint8 images as a Dataset does
-    rest = tensors.train_index.cpu()
+    rest = tensors.train_index
     train = DataLoader(ImageDataset(data.train_x[rest], data.train_y[rest], tensors.mean,
                                     tensors.std), batch_size=64, shuffle=True)
     optimizer = torch.optim.Adadelta(model.parameters(), lr=1.0)

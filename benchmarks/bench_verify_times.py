@@ -15,9 +15,10 @@ from typing import Any
 from torchdojo.runner.verify import PUBLISHED
 
 
-def main(device: str, path: Path = PUBLISHED, slowest: int = 5) -> dict[str, Any] | None:
+def main(device: str, path: Path | None = None, slowest: int = 5) -> dict[str, Any] | None:
     """Rows, total seconds, commits and the `slowest` rows measured on `device` (cpu or
-    cuda), or None if the file has none."""
+    cuda) in `path` (default: the published results), or None if the file has none."""
+    path = path or PUBLISHED
     rows = [r for r in json.loads(Path(path).read_text(encoding="utf-8"))["rows"]
             if str(r.get("device", "")).split(":")[0] == device]
     if not rows:

@@ -45,7 +45,7 @@ def main(argv: list[str] | None = None) -> None:
         ("time_to_accuracy", "time to accuracy vs the standard PyTorch example loop",
          lambda: bench_time_to_accuracy.main(device=device)),
         ("verify", "wall time of dojo verify on this device",
-         lambda: bench_verify_times.main(device.type, *([args.verify] if args.verify else []))),
+         lambda: bench_verify_times.main(device.type, args.verify)),
         ("switches", "what --amp and --compile buy the conv lessons",
          lambda: bench_switches.main(device)))
     for key, title, measure in sections:

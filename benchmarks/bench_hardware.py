@@ -19,6 +19,7 @@ from matplotlib.figure import Figure
 
 from torchdojo.models.mlp import MLP
 from torchdojo.train import tasks
+from torchdojo.train.device import synchronize
 from torchdojo.train.loop import batches
 from torchdojo.train.optim import fast
 
@@ -28,18 +29,13 @@ OUT = Path("benchmarks/results")
 DEVICE = torch.device("cpu")  # run_all --device sets it
 
 
-def _sync() -> None:
-    if DEVICE.type == "cuda":  # kernels run asynchronously: wait for them before the clock
-        torch.cuda.synchronize()
-
-
 def _time(fn, repeat: int) -> float:
     fn()  # warm-up
-    _sync()
+    synchronize(DEVICE)
     t0 = time.perf_counter()
     for _ in range(repeat):
         fn()
-    _sync()
+    synchronize(DEVICE)
     return (time.perf_counter() - t0) / repeat
 
 

@@ -65,6 +65,7 @@ from torchdojo.models.latent_denoiser import LatentDenoiser
 from torchdojo.models.mlp import count_parameters
 from torchdojo.models.vae import VAE, bernoulli_log_likelihood, kl_divergence
 from torchdojo.train.context import SWITCH_NAMES, Context
+from torchdojo.train.device import synchronize
 from torchdojo.train.ema import EMA
 from torchdojo.train.loop import LossFn
 from torchdojo.train.optim import fast
@@ -315,8 +316,7 @@ def time_side_by_side(x: Tensor, y: Tensor, z: Tensor, denoiser: LatentDenoiser,
         loss.backward()
         optimizer.step()
         scheduler.step()
-        if device.type == "cuda":
-            torch.cuda.synchronize()  # the GPU runs ahead of Python: wait for it
+        synchronize(device)  # the GPU runs ahead of Python: wait for it
         seconds[name] += time.perf_counter() - t0
         return loss.detach()
 
@@ -344,8 +344,7 @@ def time_side_by_side(x: Tensor, y: Tensor, z: Tensor, denoiser: LatentDenoiser,
             t0 = time.perf_counter()
             p_sample_step(eps, x_t, schedule.T - 1 - i, schedule, torch.randn_like(x_t),
                           clip_x0=getattr(c, "clip_x0", False), sigma=c.sigma)
-            if device.type == "cuda":
-                torch.cuda.synchronize()
+            synchronize(device)
             sampled[name] += time.perf_counter() - t0
     scale = x.shape[0] / n
     return {"pixel_epoch_seconds": seconds["pixel"] * scale,

@@ -33,6 +33,13 @@ def pick_device(name: str = "auto") -> torch.device:
     return torch.device(name)
 
 
+def synchronize(device: torch.device) -> None:
+    """Wait for the kernels queued on `device`: a GPU runs ahead of Python, so a clock read
+    without this times the queueing, not the work. A no-op on the CPU."""
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
 BF16_FLAGS = ("avx512_bf16", "amx_bf16")  # x86 instructions that compute in bf16
 
 

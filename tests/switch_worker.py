@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from torchdojo import runner
-from torchdojo.runner.processes import init_process_group, shutdown
+from torchdojo.runner.processes import init_process_group, leave, shutdown
 
 if __name__ == "__main__":
     out, plan = Path(sys.argv[1]), json.loads(sys.argv[2])
@@ -20,3 +20,4 @@ if __name__ == "__main__":
                                  device="cpu", **info)
         runner.execute(started)
     shutdown()
+    leave(0)

@@ -26,10 +26,11 @@ def train(rank: int = 0, world_size: int = 1) -> nn.Module:
 
 
 if __name__ == "__main__":
-    from torchdojo.runner.processes import init_process_group, shutdown
+    from torchdojo.runner.processes import init_process_group, leave, shutdown
 
     info = init_process_group()
     model = train(info["rank"], info["world_size"])
     if info["rank"] == 0:
         torch.save(model.state_dict(), sys.argv[1])
     shutdown()
+    leave(0)

@@ -38,3 +38,29 @@ def test_launcher_drops_its_own_option():
     assert _drop_option(["run", "x", "--nproc", "2", "--quick"], "--nproc") == ["run", "x",
                                                                                 "--quick"]
     assert _drop_option(["run", "x", "--nproc=2"], "--nproc") == ["run", "x"]
+
+
+LEAVE = """
+import atexit, sys
+from torchdojo.runner.processes import leave
+atexit.register(lambda: print("atexit ran", file=sys.stderr))
+class Teardown:
+    def __del__(self): print("torn down", file=sys.stderr)
+witness = Teardown()  # its __del__ runs only when the interpreter finalises
+sys.stdout.write("buffered, no newline")
+leave(3)
+"""
+
+
+def test_a_rank_leaves_with_its_code_after_atexit_and_flushed_streams_without_teardown():
+    env = {**os.environ, "WORLD_SIZE": "2"}
+    proc = subprocess.run([sys.executable, "-c", LEAVE + "raise SystemExit('not reached')"],
+                          env=env, capture_output=True, text=True, timeout=120)
+    assert (proc.returncode, proc.stdout, proc.stderr) == (3, "buffered, no newline",
+                                                            "atexit ran\n")
+    # outside torchrun it is an ordinary exit: the interpreter tears down as usual
+    env["WORLD_SIZE"] = "1"
+    proc = subprocess.run([sys.executable, "-c", LEAVE], env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert (proc.returncode, proc.stdout, proc.stderr) == (3, "buffered, no newline",
+                                                            "atexit ran\ntorn down\n")

@@ -25,7 +25,6 @@ from torchdojo.train.loop import batches
 from torchdojo.train.optim import fast
 
 BATCH = 128
-DEVICE = torch.device("cpu")  # run_all --device sets it
 
 
 def dataloader_epoch(model: torch.nn.Module, loader: DataLoader,
@@ -52,45 +51,46 @@ def bare_epoch(model: torch.nn.Module, tensors: tuple[torch.Tensor, ...], seed: 
         optimizer.step()
 
 
-def timed(fn) -> float:
-    synchronize(DEVICE)
+def timed(fn, device: torch.device) -> float:
+    synchronize(device)
     t0 = time.perf_counter()
     fn()
-    synchronize(DEVICE)
+    synchronize(device)
     return time.perf_counter() - t0
 
 
-def main(dataset: str = "fashion-mnist") -> dict[str, float]:
+def main(dataset: str = "fashion-mnist",
+         device: torch.device = torch.device("cpu")) -> dict[str, float]:  # noqa: B008
     data = load_images(dataset)
     x = data.train_x.float().div(255)
     mean, std = x.mean().item(), x.std().item()
     n = len(data.train_y)
 
     torch.manual_seed(0)
-    model = MLP(784, (512, 512), 10).to(DEVICE)
+    model = MLP(784, (512, 512), 10).to(device)
     loader = DataLoader(ImageDataset(data.train_x, data.train_y, mean, std),
                         batch_size=BATCH, shuffle=True)
-    loader_s = timed(lambda: dataloader_epoch(model, loader, DEVICE))
+    loader_s = timed(lambda: dataloader_epoch(model, loader, device), device)
 
-    tensors = (((x - mean) / std).unsqueeze(1).to(DEVICE), data.train_y.to(DEVICE))
-    ctx = Context(device=DEVICE)
+    tensors = (((x - mean) / std).unsqueeze(1).to(device), data.train_y.to(device))
+    ctx = Context(device=device)
     def engine_epoch(model: torch.nn.Module) -> None:
-        optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, **fast(DEVICE))
+        optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, **fast(device))
         ctx.fit(model, tensors, loss_fn=tasks.classification, epochs=1, batch_size=BATCH,
                 optimizer=optimizer, log=False)
 
     def fresh() -> torch.nn.Module:
         torch.manual_seed(0)
-        return MLP(784, (512, 512), 10).to(DEVICE)
+        return MLP(784, (512, 512), 10).to(device)
 
     bare_s, ours_s = [], []
     for _ in range(2):  # alternate, so a load change on the machine hits both alike
         bare_model, engine_model = fresh(), fresh()
-        bare_s.append(timed(partial(bare_epoch, bare_model, tensors)))
-        ours_s.append(timed(partial(engine_epoch, engine_model)))
+        bare_s.append(timed(partial(bare_epoch, bare_model, tensors), device))
+        ours_s.append(timed(partial(engine_epoch, engine_model), device))
     bare, ours = min(bare_s), min(ours_s)
 
-    print(f"one epoch of MLP 784-512-512-10 on {data.label}, batch {BATCH}, {DEVICE}, "
+    print(f"one epoch of MLP 784-512-512-10 on {data.label}, batch {BATCH}, {device}, "
           f"{torch.get_num_threads()} threads")
     print(f"  per-sample DataLoader : {n / loader_s:9.0f} samples/s  ({loader_s:.1f} s)")
     print(f"  bare in-memory loop   : {n / bare:9.0f} samples/s  ({bare:.2f} s)")
@@ -100,7 +100,7 @@ def main(dataset: str = "fashion-mnist") -> dict[str, float]:
           f"(best of 2 each)")
     return {"dataloader_sps": n / loader_s, "bare_sps": n / bare, "ours_sps": n / ours,
             "ratio": loader_s / ours, "engine_overhead": ours / bare - 1,
-            "device": str(DEVICE)}
+            "device": str(device)}
 
 
 if __name__ == "__main__":

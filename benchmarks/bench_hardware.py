@@ -26,31 +26,30 @@ from torchdojo.train.optim import fast
 OUT = Path("benchmarks/results")
 
 
-DEVICE = torch.device("cpu")  # run_all --device sets it
-
-
-def _time(fn, repeat: int) -> float:
+def _time(fn, repeat: int, device: torch.device) -> float:
     fn()  # warm-up
-    synchronize(DEVICE)
+    synchronize(device)
     t0 = time.perf_counter()
     for _ in range(repeat):
         fn()
-    synchronize(DEVICE)
+    synchronize(device)
     return (time.perf_counter() - t0) / repeat
 
 
-def _amp() -> bool:
-    return DEVICE.type == "cuda"
+def _amp(device: torch.device) -> bool:
+    """bf16 on a GPU (its tensor cores), float32 on a CPU."""
+    return device.type == "cuda"
 
 
 def step_flops(shapes: list[tuple[int, int]], batch: int) -> float:
     return 6.0 * batch * sum(a * b for a, b in shapes)
 
 
-def matmul_flops_per_s(shapes: list[tuple[int, int]], batch: int, repeat: int = 20) -> float:
+def matmul_flops_per_s(shapes: list[tuple[int, int]], batch: int, device: torch.device,
+                       repeat: int = 20) -> float:
     """The same matmuls a training step does (forward, grad-input, grad-weight), back to back."""
     mats = []
-    like = {"device": DEVICE, "dtype": torch.bfloat16 if _amp() else torch.float32}
+    like = {"device": device, "dtype": torch.bfloat16 if _amp(device) else torch.float32}
     for n_in, n_out in shapes:
         x, w, g = (torch.randn(batch, n_in, **like), torch.randn(n_in, n_out, **like),
                    torch.randn(batch, n_out, **like))
@@ -62,19 +61,20 @@ def matmul_flops_per_s(shapes: list[tuple[int, int]], batch: int, repeat: int = 
             g @ w.T        # grad wrt input    (B, out) @ (out, in)
             x.T @ g        # grad wrt weight   (in, B) @ (B, out)
 
-    return step_flops(shapes, batch) / _time(run, repeat)
+    return step_flops(shapes, batch) / _time(run, repeat, device)
 
 
-def training_throughput(hidden: tuple[int, ...], batch: int, n: int = 8192) -> dict[str, float]:
+def training_throughput(hidden: tuple[int, ...], batch: int, device: torch.device,
+                        n: int = 8192) -> dict[str, float]:
     """Samples/s of full training steps, and the share of time spent slicing batches."""
     torch.manual_seed(0)
-    model = MLP(784, hidden, 10).to(DEVICE)
-    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, **fast(DEVICE))
-    data = (torch.randn(n, 1, 28, 28, device=DEVICE), torch.randint(0, 10, (n,), device=DEVICE))
+    model = MLP(784, hidden, 10).to(device)
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, **fast(device))
+    data = (torch.randn(n, 1, 28, 28, device=device), torch.randint(0, 10, (n,), device=device))
 
     def epoch() -> None:
         for batch_ in batches(data, batch, shuffle=True):
-            with torch.autocast(DEVICE.type, dtype=torch.bfloat16, enabled=_amp()):
+            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=_amp(device)):
                 loss, _ = tasks.classification(model, batch_)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
@@ -84,8 +84,8 @@ def training_throughput(hidden: tuple[int, ...], batch: int, n: int = 8192) -> d
         for _ in batches(data, batch, shuffle=True):
             pass
 
-    t_epoch = _time(epoch, 2)
-    t_data = _time(slicing_only, 3)
+    t_epoch = _time(epoch, 2, device)
+    t_data = _time(slicing_only, 3, device)
     return {"samples_per_s": n / t_epoch, "data_share": t_data / t_epoch,
             "step_s": t_epoch / -(-n // batch)}
 
@@ -94,30 +94,30 @@ def _pairs(keys: list[int], values: list[float]) -> str:
     return ", ".join(f"{k}: {v:.0f}" for k, v in zip(keys, values))
 
 
-def machine() -> str:
-    if DEVICE.type == "cuda":
-        return f"{torch.cuda.get_device_name(DEVICE)}, torch {torch.__version__}"
+def machine(device: torch.device) -> str:
+    if device.type == "cuda":
+        return f"{torch.cuda.get_device_name(device)}, torch {torch.__version__}"
     return (f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} threads, "
             f"torch {torch.__version__}")
 
 
-def main() -> dict[str, float]:
+def main(device: torch.device = torch.device("cpu")) -> dict[str, float]:  # noqa: B008
     hidden, batch = (512, 512), 128
     shapes = [(784, 512), (512, 512), (512, 10)]
-    peak = matmul_flops_per_s(shapes, batch)
-    train = training_throughput(hidden, batch)
+    peak = matmul_flops_per_s(shapes, batch, device)
+    train = training_throughput(hidden, batch, device)
     achieved = step_flops(shapes, batch) / train["step_s"]
-    print(f"MLP 784-512-512-10, batch {batch}, on {machine()}")
+    print(f"MLP 784-512-512-10, batch {batch}, on {machine(device)}")
     print(f"  matmul on the same shapes : {peak / 1e9:7.1f} GFLOP/s"
-          f"{' (bf16)' if _amp() else ''}")
+          f"{' (bf16)' if _amp(device) else ''}")
     print(f"  training steps            : {achieved / 1e9:7.1f} GFLOP/s = "
           f"{100 * achieved / peak:.0f}% of that ({train['samples_per_s']:.0f} samples/s)")
     print(f"  data pipeline (batch slicing) share of step time: {100 * train['data_share']:.1f}%")
 
     sizes = [32, 64, 128, 256, 512, 1024, 2048]
-    by_batch = [training_throughput(hidden, b)["samples_per_s"] for b in sizes]
+    by_batch = [training_throughput(hidden, b, device)["samples_per_s"] for b in sizes]
     widths = [128, 256, 512, 1024, 2048]
-    by_width = [training_throughput((w, w), batch)["samples_per_s"] for w in widths]
+    by_width = [training_throughput((w, w), batch, device)["samples_per_s"] for w in widths]
     print("  samples/s by batch size: " + _pairs(sizes, by_batch))
     print("  samples/s by width     : " + _pairs(widths, by_width))
 
@@ -130,12 +130,12 @@ def main() -> dict[str, float]:
               title=f"width (batch {batch})")
     for ax in (left, right):
         ax.grid(alpha=0.3)
-    fig.suptitle(machine(), fontsize=8)
+    fig.suptitle(machine(device), fontsize=8)
     fig.tight_layout()
     OUT.mkdir(parents=True, exist_ok=True)
-    fig.savefig(OUT / f"scaling-{DEVICE.type}.png", dpi=100)
-    print(f"  plot: {OUT / f'scaling-{DEVICE.type}.png'}")
-    return {"dtype": "bf16" if _amp() else "float32",
+    fig.savefig(OUT / f"scaling-{device.type}.png", dpi=100)
+    print(f"  plot: {OUT / f'scaling-{device.type}.png'}")
+    return {"dtype": "bf16" if _amp(device) else "float32",
             "matmul_gflops": peak / 1e9, "train_gflops": achieved / 1e9,
             "share": achieved / peak, "data_share": train["data_share"],
             "samples_per_s_by_batch": dict(zip(map(str, sizes), by_batch)),

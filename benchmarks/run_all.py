@@ -31,17 +31,17 @@ def main(argv: list[str] | None = None) -> None:
                              "table from (default: the published results)")
     args = parser.parse_args(argv)
     device = pick_device(args.device)
-    bench_batching.DEVICE = bench_hardware.DEVICE = device
-    results = {"date": time.strftime("%Y-%m-%d %H:%M"), "machine": bench_hardware.machine(),
+    results = {"date": time.strftime("%Y-%m-%d %H:%M"), "machine": bench_hardware.machine(device),
                "device": str(device), "torch": torch.__version__}
     out = Path("benchmarks/results")
     out.mkdir(parents=True, exist_ok=True)
     path = out / f"bench-{device.type}.json"
     partial = out / f"partial-bench-{device.type}.json"  # ignored by git
     sections = (
-        ("batching", "in-memory batching vs per-sample DataLoader", bench_batching.main),
+        ("batching", "in-memory batching vs per-sample DataLoader",
+         lambda: bench_batching.main(device=device)),
         ("hardware", "distance from the hardware limit; cost vs batch size and width",
-         bench_hardware.main),
+         lambda: bench_hardware.main(device)),
         ("time_to_accuracy", "time to accuracy vs the standard PyTorch example loop",
          lambda: bench_time_to_accuracy.main(device=device)),
         ("verify", "wall time of dojo verify on this device",

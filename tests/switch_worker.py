@@ -8,12 +8,14 @@ import json
 import sys
 from pathlib import Path
 
+import torch
+
 from torchdojo import runner
 from torchdojo.runner.processes import init_process_group, leave, shutdown
 
 if __name__ == "__main__":
     out, plan = Path(sys.argv[1]), json.loads(sys.argv[2])
-    info = init_process_group()
+    info = init_process_group(torch.device("cpu"))  # gloo, also where a GPU is
     for key, how in plan.items():
         started = runner.prepare(key, quick=True, quiet=True, out=out / key, max_steps=2,
                                  compile=how["compile"],

@@ -28,7 +28,7 @@ def train(rank: int = 0, world_size: int = 1) -> nn.Module:
 if __name__ == "__main__":
     from torchdojo.runner.processes import init_process_group, leave, shutdown
 
-    info = init_process_group()
+    info = init_process_group(torch.device("cpu"))  # gloo, also where a GPU is
     model = train(info["rank"], info["world_size"])
     if info["rank"] == 0:
         torch.save(model.state_dict(), sys.argv[1])

@@ -48,21 +48,38 @@ def _drop_option(args: list[str], name: str) -> list[str]:
     return out
 
 
-def init_process_group() -> dict[str, int]:
-    """Join the group torchrun set up (its env variables); return rank and world size."""
+def check_gpus(device: torch.device, per_machine: int) -> None:
+    """On CUDA, each of a machine's processes takes a GPU of its own (cuda:LOCAL_RANK);
+    refuse, in one line, a request that would put two on one GPU (NCCL cannot)."""
+    if device.type != "cuda" or per_machine <= 1:
+        return
+    if device.index is not None:
+        raise DojoError(f"--nproc {per_machine} gives each process its own GPU, so "
+                        f"--device {device} cannot hold them all; use --device cuda")
+    gpus = torch.cuda.device_count()
+    if per_machine > gpus:
+        raise DojoError(f"--nproc {per_machine} on CUDA needs a GPU per process and this "
+                        f"machine has {gpus}; use --nproc {gpus}, or --device cpu for "
+                        f"{per_machine} processes on the CPU")
+
+
+def init_process_group(device: torch.device) -> dict[str, int]:
+    """Join the group torchrun set up (its env variables) for a run on `device`: NCCL
+    between GPUs, each process on its own; gloo between CPU processes. Return rank and
+    world size."""
     rank, world_size = int(os.environ["RANK"]), int(os.environ["WORLD_SIZE"])
     if not dist.is_initialized():
-        backend = "nccl" if torch.cuda.is_available() else "gloo"
-        if backend == "nccl":
+        check_gpus(device, int(os.environ.get("LOCAL_WORLD_SIZE", world_size)))
+        if device.type == "cuda":
             torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", 0)))
-        dist.init_process_group(backend)
+        dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
     return {"rank": rank, "world_size": world_size}
 
 
-def launched_rank() -> dict[str, int]:
+def launched_rank(device: torch.device) -> dict[str, int]:
     """Rank and world size when this process was started by torchrun; {} otherwise."""
     if "WORLD_SIZE" in os.environ and int(os.environ["WORLD_SIZE"]) > 1:
-        return init_process_group()
+        return init_process_group(device)
     return {}
 
 

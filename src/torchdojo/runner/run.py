@@ -307,16 +307,18 @@ def run_command(key: str, *, nproc: int = 1, argv: list[str] | None = None,
     from torchdojo.runner import processes
     from torchdojo.train.loop import Interrupted
 
+    device = pick_device(options.get("device", "auto"))
     if nproc > 1:
         check_request(key, amp=options.get("amp", False), compile=options.get("compile", False),
                       nproc=nproc, device=options.get("device", "auto"))
+        processes.check_gpus(device, nproc)
         check_data_folder()  # and the folders, before N processes start (each would say it)
         if options.get("resume") is not None:
             resumable(options["resume"])
         elif options.get("out"):
             Run(options["out"])  # checks the folder; creates nothing
         return Outcome(processes.launch(list(argv or []), nproc))
-    started = prepare(key, **options, **processes.launched_rank())
+    started = prepare(key, **options, **processes.launched_rank(device))
     try:
         result = execute(started)
     except Interrupted as stop:

@@ -26,8 +26,15 @@ def wrap(model: nn.Module, device: torch.device) -> nn.Module:
     """DDP around `model` when running in a process group; the model itself otherwise."""
     if not (dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1):
         return model
-    ids = [device.index if device.index is not None else 0] if device.type == "cuda" else None
-    return _DDP(model, device_ids=ids)
+    return _DDP(model, device_ids=device_ids(device))
+
+
+def device_ids(device: torch.device) -> list[int] | None:
+    """DDP's `device_ids`: the one GPU this process trains on. `cuda` without an index is
+    the current GPU, which the runner set to this process's own (cuda:LOCAL_RANK)."""
+    if device.type != "cuda":
+        return None
+    return [device.index if device.index is not None else torch.cuda.current_device()]
 
 
 def all_reduce_sums(values: list[float]) -> list[float]:

@@ -76,11 +76,14 @@ def init_process_group(device: torch.device) -> dict[str, int]:
     return {"rank": rank, "world_size": world_size}
 
 
+def launched() -> bool:
+    """Was this process started by torchrun as one of several?"""
+    return int(os.environ.get("WORLD_SIZE", "1")) > 1
+
+
 def launched_rank(device: torch.device) -> dict[str, int]:
     """Rank and world size when this process was started by torchrun; {} otherwise."""
-    if "WORLD_SIZE" in os.environ and int(os.environ["WORLD_SIZE"]) > 1:
-        return init_process_group(device)
-    return {}
+    return init_process_group(device) if launched() else {}
 
 
 def shutdown() -> None:
@@ -100,7 +103,7 @@ def leave(code: int) -> NoReturn:
     succeeded: about 1 torchrun in 20 on a loaded 2-core machine. So a rank runs its atexit
     handlers and flushes its streams while the interpreter is whole, then exits at once.
     """
-    if int(os.environ.get("WORLD_SIZE", "1")) <= 1:
+    if not launched():
         sys.exit(code)
     atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):

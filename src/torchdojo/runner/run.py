@@ -74,10 +74,14 @@ def check_switches(lesson: registry.Lesson, module: ModuleType, *, amp: bool = F
                             f"run it without {flags[name].split()[0]}")
 
 
-def check_request(key: str, *, device: str = "auto", **switches: Any) -> None:
-    """`check_switches` by lesson id: `dojo run --nproc N` refuses before starting N processes."""
-    lesson = registry.find(key)
-    check_switches(lesson, experiment_module(lesson), device=pick_device(device), **switches)
+def check_request(key: str, *, device: str = "auto", nproc: int = 1, **switches: Any) -> None:
+    """`check_switches` by lesson id, and a GPU for each of the N processes on CUDA:
+    `dojo run --nproc N` refuses before starting N processes."""
+    from torchdojo.runner.processes import check_gpus
+
+    lesson, picked = registry.find(key), pick_device(device)
+    check_switches(lesson, experiment_module(lesson), device=picked, nproc=nproc, **switches)
+    check_gpus(picked, nproc)
 
 
 def presets(module: ModuleType) -> dict[str, dict[str, Any]]:
@@ -307,18 +311,17 @@ def run_command(key: str, *, nproc: int = 1, argv: list[str] | None = None,
     from torchdojo.runner import processes
     from torchdojo.train.loop import Interrupted
 
-    device = pick_device(options.get("device", "auto"))
     if nproc > 1:
         check_request(key, amp=options.get("amp", False), compile=options.get("compile", False),
                       nproc=nproc, device=options.get("device", "auto"))
-        processes.check_gpus(device, nproc)
         check_data_folder()  # and the folders, before N processes start (each would say it)
         if options.get("resume") is not None:
             resumable(options["resume"])
         elif options.get("out"):
             Run(options["out"])  # checks the folder; creates nothing
         return Outcome(processes.launch(list(argv or []), nproc))
-    started = prepare(key, **options, **processes.launched_rank(device))
+    rank = processes.launched_rank(pick_device(options.get("device", "auto")))
+    started = prepare(key, **options, **rank)
     try:
         result = execute(started)
     except Interrupted as stop:
